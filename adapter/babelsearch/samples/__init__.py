@@ -1,0 +1,1 @@
+"""Sample multilingual corpus and queries written for the quick start and tests."""

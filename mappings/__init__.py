@@ -1,0 +1,1 @@
+"""Index templates and golden index bodies, shipped in the wheel as ``babelsearch._mappings``."""

@@ -1,0 +1,1 @@
+"""Search-pipeline templates, shipped in the wheel as ``babelsearch._pipelines``."""
