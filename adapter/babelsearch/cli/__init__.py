@@ -20,15 +20,47 @@ __all__ = ["main"]
 
 # name -> (module, attribute, one-line help)
 COMMANDS: dict[str, tuple[str, str, str]] = {
-    "quickstart": ("babelsearch.cli.quickstart", "command", "Run the whole demo: node, mapping, sample ingest, cross-lingual queries."),
-    "node": ("babelsearch.cli.node", "command", "Start, stop and inspect a local OpenSearch node built from Maven Central."),
-    "doctor": ("babelsearch.cli.doctor", "command", "Report what the cluster supports and what babelsearch will do with it."),
-    "mappings": ("babelsearch.cli.mappings", "command", "Render, plan, apply and migrate language-aware index mappings."),
-    "ingest": ("babelsearch.cli.ingest", "command", "Bulk-load documents: detect language, chunk, encode, index."),
-    "search": ("babelsearch.cli.search", "command", "Run a hybrid, cross-lingual search and print the hits."),
-    "encode": ("babelsearch.cli.encode", "command", "Encode texts with the configured encoder (for trying it by hand)."),
+    "quickstart": (
+        "babelsearch.cli.quickstart",
+        "command",
+        "Run the whole demo: node, mapping, sample ingest, cross-lingual queries.",
+    ),
+    "node": (
+        "babelsearch.cli.node",
+        "command",
+        "Start, stop and inspect a local OpenSearch node built from Maven Central.",
+    ),
+    "doctor": (
+        "babelsearch.cli.doctor",
+        "command",
+        "Report what the cluster supports and what babelsearch will do with it.",
+    ),
+    "mappings": (
+        "babelsearch.cli.mappings",
+        "command",
+        "Render, plan, apply and migrate language-aware index mappings.",
+    ),
+    "ingest": (
+        "babelsearch.cli.ingest",
+        "command",
+        "Bulk-load documents: detect language, chunk, encode, index.",
+    ),
+    "search": (
+        "babelsearch.cli.search",
+        "command",
+        "Run a hybrid, cross-lingual search and print the hits.",
+    ),
+    "encode": (
+        "babelsearch.cli.encode",
+        "command",
+        "Encode texts with the configured encoder (for trying it by hand).",
+    ),
     "detect": ("babelsearch.cli.detect", "command", "Detect the language of texts."),
-    "eval": ("babelsearch.cli.eval", "command", "Measure MRR/mAP/nDCG/Recall per language and language pair."),
+    "eval": (
+        "babelsearch.cli.eval",
+        "command",
+        "Measure MRR/mAP/nDCG/Recall per language and language pair.",
+    ),
 }
 
 

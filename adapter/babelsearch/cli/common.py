@@ -56,14 +56,25 @@ def handle_errors(func: F) -> F:
             return func(*args, **kwargs)
         except BabelsearchError as exc:
             log.debug("error details", exc_info=True)
-            raise click.ClickException(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from None
+            raise click.ClickException(
+                str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            ) from None
 
     return wrapper  # type: ignore[return-value]
 
 
 def run_main(group: click.Group, argv: list[str] | None) -> Any:
+    """Run the CLI; an unexpected exception is one line too, unless ``--verbose`` asks for more."""
+    args = list(sys.argv[1:] if argv is None else argv)
     try:
-        return group.main(args=argv, prog_name="babelsearch", standalone_mode=True)
+        return group.main(args=args, prog_name="babelsearch", standalone_mode=True)
     except KeyboardInterrupt:  # pragma: no cover - interactive only
         click.echo("Interrupted.", err=True)
         sys.exit(130)
+    except Exception as exc:  # the last line of defence: never a bare traceback
+        if "-v" in args or "--verbose" in args:
+            raise
+        click.echo(
+            f"Error: unexpected {type(exc).__name__}: {exc} (rerun with -v for details)", err=True
+        )
+        sys.exit(1)

@@ -1,0 +1,229 @@
+"""The one place that builds OpenSearch clients, detects what a cluster can do, and
+translates opensearch-py exceptions into :mod:`babelsearch.errors`.
+
+Why one module: TLS, auth and retry policy are security- and correctness-critical;
+having them decided in exactly one place means a verify-off or a double retry loop
+cannot creep in elsewhere. Credentials are passed to the client and never formatted
+into messages or logs (:func:`redact_url`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+import ssl
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
+
+from .config import ClusterConfig
+from .errors import (
+    BabelsearchError,
+    ClusterAuthError,
+    ClusterError,
+    ClusterUnavailable,
+)
+from .types import Capabilities
+
+if TYPE_CHECKING:  # pragma: no cover
+    from opensearchpy import AsyncOpenSearch, OpenSearch
+
+__all__ = [
+    "capabilities",
+    "cluster_errors",
+    "connect",
+    "connect_async",
+    "redact_url",
+    "translate_error",
+]
+
+log = logging.getLogger("babelsearch.cluster")
+
+# Transport-level retries for *read* traffic only. Bulk writes are retried by the ingest
+# sink alone (``retries=False``), so one failure kind is never retried at two layers.
+_READ_RETRIES = 2
+_RETRY_STATUS = (502, 503, 504)
+
+
+def redact_url(url: str) -> str:
+    """Drop any ``user:password@`` part so a URL can be shown or logged."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<invalid url>"
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
+
+
+def _client_kwargs(cfg: ClusterConfig, *, retries: bool) -> dict[str, Any]:
+    parts = urlsplit(cfg.url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ClusterError(f"cluster.url: {redact_url(cfg.url)!r} is not an http(s) URL")
+    username = cfg.username or parts.username
+    password = cfg.password if cfg.password is not None else parts.password
+    host = parts.hostname
+    port = parts.port or (443 if parts.scheme == "https" else 9200)
+    use_ssl = parts.scheme == "https"
+    kwargs: dict[str, Any] = {
+        "hosts": [{"host": host, "port": port, "url_prefix": parts.path.rstrip("/")}],
+        "use_ssl": use_ssl,
+        "verify_certs": cfg.verify_certs,
+        "ssl_show_warn": False,
+        "timeout": cfg.timeout,
+        "max_retries": _READ_RETRIES if retries else 0,
+        "retry_on_timeout": retries,
+        "retry_on_status": _RETRY_STATUS if retries else (),
+        "http_compress": cfg.http_compress,
+    }
+    if username is not None:
+        kwargs["http_auth"] = (username, password or "")
+    if use_ssl:
+        if cfg.ca_certs:
+            kwargs["ca_certs"] = cfg.ca_certs
+        if cfg.client_cert:
+            kwargs["client_cert"] = cfg.client_cert
+        if cfg.client_key:
+            kwargs["client_key"] = cfg.client_key
+        if not cfg.verify_certs:
+            log.warning("TLS certificate verification is OFF for %s", redact_url(cfg.url))
+    return kwargs
+
+
+def connect(cfg: ClusterConfig, *, retries: bool = True) -> OpenSearch:
+    """A synchronous client. ``retries=False`` for the bulk sink, which retries itself."""
+    from opensearchpy import OpenSearch, Urllib3HttpConnection
+
+    kwargs = _client_kwargs(cfg, retries=retries)
+    kwargs["pool_maxsize"] = cfg.max_connections
+    # urllib3 (not requests): faster, and pools connections per host.
+    return OpenSearch(connection_class=Urllib3HttpConnection, **kwargs)
+
+
+def connect_async(cfg: ClusterConfig, *, retries: bool = True) -> AsyncOpenSearch:
+    """An asyncio client (aiohttp) with the same TLS/auth/retry policy as :func:`connect`."""
+    from opensearchpy import AsyncOpenSearch
+
+    kwargs = _client_kwargs(cfg, retries=retries)
+    kwargs["pool_maxsize"] = cfg.max_connections
+    return AsyncOpenSearch(**kwargs)
+
+
+_SECRETS = re.compile(r"(://)[^/@\s]+:[^/@\s]*@")
+
+
+def _clean(text: str) -> str:
+    return _SECRETS.sub(r"\1", text)
+
+
+def translate_error(exc: BaseException, *, url: str | None = None) -> BabelsearchError:
+    """Map an opensearch-py exception to our error tree with a message a person can act on."""
+    from opensearchpy import exceptions as ox
+
+    where = f" at {redact_url(url)}" if url else ""
+    if isinstance(exc, BabelsearchError):
+        return exc
+    if isinstance(exc, ox.SSLError | ssl.SSLError):
+        return ClusterUnavailable(
+            f"TLS handshake with the cluster{where} failed: {_clean(_root_message(exc))} "
+            "(check cluster.ca_certs, the host name in the URL, or cluster.verify_certs)"
+        )
+    if isinstance(exc, ox.ConnectionTimeout):
+        return ClusterUnavailable(f"the cluster{where} did not answer in time")
+    if isinstance(exc, ox.ConnectionError):
+        return ClusterUnavailable(
+            f"cannot reach the cluster{where}: {_clean(_root_message(exc))} "
+            "(is it running? `babelsearch node start` starts a local one)"
+        )
+    if isinstance(exc, ox.AuthenticationException):
+        return ClusterAuthError(f"the cluster{where} rejected the credentials (401)")
+    if isinstance(exc, ox.AuthorizationException):
+        return ClusterAuthError(
+            f"the user is not allowed to do this on the cluster{where} (403): {_reason(exc)}"
+        )
+    if isinstance(exc, ox.TransportError):
+        return ClusterError(f"the cluster{where} answered {exc.status_code}: {_reason(exc)}")
+    return ClusterError(f"unexpected cluster error{where}: {_clean(str(exc))}")
+
+
+def _root_message(exc: BaseException) -> str:
+    inner: BaseException = exc
+    for _ in range(5):
+        nxt = getattr(inner, "info", None)
+        if isinstance(nxt, BaseException):
+            inner = nxt
+            continue
+        break
+    return str(inner).splitlines()[0][:300] if str(inner) else type(inner).__name__
+
+
+def _reason(exc: Any) -> str:
+    info = getattr(exc, "info", None)
+    if isinstance(info, dict):
+        err = info.get("error")
+        if isinstance(err, dict):
+            root = err.get("root_cause") or [err]
+            first = root[0] if isinstance(root, list) and root else err
+            if isinstance(first, dict):
+                return _clean(f"{first.get('type', '')}: {first.get('reason', '')}".strip(": "))
+        if isinstance(err, str):
+            return _clean(err)
+    return _clean(str(getattr(exc, "error", "") or exc))[:300]
+
+
+@contextlib.contextmanager
+def cluster_errors(url: str | None = None) -> Iterator[None]:
+    """Translate opensearch-py exceptions raised inside the block."""
+    from opensearchpy import exceptions as ox
+
+    try:
+        yield
+    except (ox.OpenSearchException, ssl.SSLError) as exc:
+        raise translate_error(exc, url=url) from exc
+
+
+_ANALYSIS_PLUGINS = ("analysis-kuromoji", "analysis-nori", "analysis-smartcn", "analysis-icu")
+
+
+def capabilities(client: OpenSearch) -> Capabilities:
+    """Detect version, plugins and search features of a live cluster (two cheap GETs).
+
+    The search-pipeline processors are read from ``_nodes`` so that a cluster that has
+    neural-search but not, say, the RRF score ranker (added in 2.19) is described exactly.
+    """
+    with cluster_errors():
+        info = client.info()
+        plugins_raw = client.cat.plugins(format="json")
+        nodes = client.nodes.info(metric="plugins,search_pipelines")
+    version = str(info.get("version", {}).get("number", "0"))
+    distribution = str(info.get("version", {}).get("distribution", "elasticsearch"))
+    plugins = frozenset(str(p.get("component")) for p in plugins_raw or [])
+    processors: set[str] = set()
+    modules: set[str] = set()
+    for node in (nodes.get("nodes") or {}).values():
+        sp = node.get("search_pipelines") or {}
+        for kind in ("request_processors", "response_processors", "phase_results_processors"):
+            for proc in sp.get(kind) or []:
+                processors.add(str(proc.get("type")))
+        for mod in node.get("modules") or []:
+            modules.add(str(mod.get("name")))
+    has_neural = "opensearch-neural-search" in plugins
+    has_knn = "opensearch-knn" in plugins
+    caps = Capabilities(
+        version=version,
+        distribution=distribution,
+        plugins=plugins,
+        knn_engines=frozenset({"lucene"}) if has_knn else frozenset(),
+        hybrid_query=has_neural,
+        normalization_processor="normalization-processor" in processors,
+        score_ranker_processor="score-ranker-processor" in processors,
+        neural_sparse=has_neural,
+        rank_features="mapper-extras" in modules or not modules,
+        analysis_plugins=frozenset(p for p in plugins if p in _ANALYSIS_PLUGINS),
+    )
+    log.debug("cluster capabilities: %s", caps)
+    return caps
