@@ -213,14 +213,20 @@ def capabilities(client: OpenSearch) -> Capabilities:
             modules.add(str(mod.get("name")))
     has_neural = "opensearch-neural-search" in plugins
     has_knn = "opensearch-knn" in plugins
+    # ``_nodes`` lists request/response processors but not phase-results ones (the
+    # normalization and score-ranker processors), so those are inferred from the
+    # neural-search plugin and the version that introduced them (2.10 and 2.19).
+    vt = Capabilities(version=version).version_tuple
+    normalization = "normalization-processor" in processors or (has_neural and vt >= (2, 10))
+    ranker = "score-ranker-processor" in processors or (has_neural and vt >= (2, 19))
     caps = Capabilities(
         version=version,
         distribution=distribution,
         plugins=plugins,
         knn_engines=frozenset({"lucene"}) if has_knn else frozenset(),
         hybrid_query=has_neural,
-        normalization_processor="normalization-processor" in processors,
-        score_ranker_processor="score-ranker-processor" in processors,
+        normalization_processor=normalization,
+        score_ranker_processor=ranker,
         neural_sparse=has_neural,
         rank_features="mapper-extras" in modules or not modules,
         analysis_plugins=frozenset(p for p in plugins if p in _ANALYSIS_PLUGINS),

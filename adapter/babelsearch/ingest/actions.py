@@ -1,0 +1,122 @@
+"""Bulk actions (pure): chunk + vectors → ``_source`` → NDJSON bytes → bounded batches.
+
+Why we serialize ourselves: we need the exact byte size of every action to bound a
+bulk request by bytes, and orjson is several times faster than the client's
+serializer. Every action names its ``_id`` (deterministic, so a resend overwrites
+instead of duplicating) and carries an explicit ``_source`` built only from known
+fields -- a record key such as ``routing`` or ``version`` can never turn into bulk
+metadata. The target index is the alias in the request URL (``require_alias=true``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import orjson
+
+from ..types import NEUTRAL, Chunk, FieldNames, SparseVector
+
+__all__ = ["Action", "batch_actions", "build_source", "check_vector", "encode_action"]
+
+
+@dataclass(frozen=True)
+class Action:
+    """One serialized index action and the chunk it came from."""
+
+    chunk_id: str
+    doc_key: int
+    """The pipeline's handle for the parent document (its input position)."""
+    data: bytes
+    """Two NDJSON lines: the action line and the source line, each ending in ``\\n``."""
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+
+def dense_text(chunk: Chunk) -> str:
+    """What the dense vector encodes: the chunk's text fields joined with a newline."""
+    return "\n".join(v for v in chunk.fields.values() if v)
+
+
+def check_vector(vec: npt.NDArray[np.float32], dimension: int) -> str | None:
+    """``None`` if the vector is indexable, else the dead-letter reason."""
+    if vec.ndim != 1 or vec.shape[0] != dimension:
+        return f"encoder_wrong_dimension: got {tuple(vec.shape)}, expected ({dimension},)"
+    if not bool(np.all(np.isfinite(vec))):
+        return "encoder_non_finite: the vector contains NaN or Infinity"
+    if not bool(np.any(vec)):
+        return "encoder_zero_vector: the vector is all zeros"
+    return None
+
+
+def clean_sparse(weights: Mapping[str, float]) -> SparseVector:
+    """Positive finite weights only (``rank_features`` rejects anything else)."""
+    out: SparseVector = {}
+    for token, w in weights.items():
+        fw = float(w)
+        if token and math.isfinite(fw) and fw > 0:
+            out[str(token)] = fw
+    return out
+
+
+def build_source(
+    chunk: Chunk,
+    names: FieldNames,
+    languages: Sequence[str],
+    embedding: Sequence[float] | npt.NDArray[np.float32] | None,
+    sparse: Mapping[str, float] | None = None,
+) -> dict[str, Any]:
+    """The agreed indexed document shape for one chunk."""
+    src: dict[str, Any] = {
+        names.id_field: chunk.doc_id,
+        names.chunk_field: chunk.chunk_no,
+        names.lang_field: chunk.lang,
+    }
+    for name, text in chunk.fields.items():
+        if not text:
+            continue
+        sub: dict[str, str] = {}
+        if chunk.lang in languages:
+            sub[chunk.lang] = text
+        sub[NEUTRAL] = text
+        src[name] = sub
+    for key, value in chunk.metadata.items():
+        src[key] = value
+    if embedding is not None:
+        src[names.dense_field] = embedding
+    if sparse:
+        src[names.sparse_field] = dict(sparse)
+    return src
+
+
+def encode_action(chunk_id: str, source: Mapping[str, Any], doc_key: int) -> Action:
+    """Serialize one index action (numpy arrays are written natively by orjson)."""
+    head = orjson.dumps({"index": {"_id": chunk_id}})
+    body = orjson.dumps(source, option=orjson.OPT_SERIALIZE_NUMPY)
+    return Action(chunk_id, doc_key, head + b"\n" + body + b"\n")
+
+
+def batch_actions(
+    actions: Iterable[Action], max_docs: int, max_bytes: int
+) -> Iterator[list[Action]]:
+    """Group actions into requests of at most ``max_docs`` actions and ``max_bytes`` bytes.
+
+    An action bigger than ``max_bytes`` on its own still goes out, alone: the cluster
+    decides (a 413 makes it a dead letter) rather than us dropping it silently.
+    """
+    batch: list[Action] = []
+    size = 0
+    for a in actions:
+        if batch and (len(batch) >= max_docs or size + a.size > max_bytes):
+            yield batch
+            batch, size = [], 0
+        batch.append(a)
+        size += a.size
+    if batch:
+        yield batch

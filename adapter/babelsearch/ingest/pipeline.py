@@ -1,0 +1,217 @@
+"""The ingestor: read → validate → detect → chunk → encode → bulk, overlapped.
+
+Threads and bounded queues keep memory flat and both expensive stages busy:
+
+* the calling thread reads, validates, detects the language and chunks, and hands
+  per-language batches to a queue of at most two batches;
+* one encoder thread encodes a batch, checks every vector, serializes actions and
+  groups them into count- and byte-bounded bulk requests;
+* at most ``max_in_flight`` sender threads run :class:`BulkSink` requests (a semaphore
+  blocks the encoder when the cluster is slow, which in turn blocks the reader).
+
+Each document is finished exactly once (indexed, dead-lettered or skipped) and that
+is reported to the :class:`Watermark`, which drives checkpoints and the final counts.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from ..config import Config
+from ..errors import IngestError
+from ..types import Document
+from .checkpoint import Checkpoint, atomic_write, file_identity, load_checkpoint
+from .readers import Format, RawRecord, detect_format, read_path
+from .report import IngestReport
+from .run import Run
+
+__all__ = ["Ingestor"]
+
+log = logging.getLogger("babelsearch.ingest")
+
+
+class Ingestor:
+    """Bulk-load records into ``cfg.index.name`` (the alias). See :meth:`run`."""
+
+    def __init__(
+        self,
+        cfg: Config,
+        *,
+        client: Any = None,
+        encoder: Any = None,
+        detector: Any = None,
+        dead_letter: str | os.PathLike[str] | None = None,
+        checkpoint: str | os.PathLike[str] | None = None,
+        input_format: Format | None = None,
+        backfill: bool = False,
+        create: bool = False,
+        progress: bool | None = None,
+    ) -> None:
+        self.cfg = cfg
+        self._client = client
+        self._encoder = encoder
+        self._detector = detector
+        self.dead_letter_path = str(dead_letter or cfg.ingest.dead_letter)
+        self._checkpoint_arg = checkpoint
+        self.input_format = input_format
+        self.backfill = backfill
+        self.create = create
+        self.progress = progress
+
+    # -- setup ---------------------------------------------------------------------------
+    def _connect(self) -> Any:
+        if self._client is None:
+            from ..cluster import connect
+
+            self._client = connect(self.cfg.cluster, retries=False)
+        return self._client
+
+    def _encoder_obj(self) -> Any:
+        if self._encoder is None:
+            from ..encoders import get_encoder
+
+            self._encoder = get_encoder(self.cfg.encoder)
+        return self._encoder
+
+    def _ensure_alias(self, client: Any) -> None:
+        from ..cluster import cluster_errors
+
+        alias = self.cfg.index.name
+        with cluster_errors():
+            exists = bool(client.indices.exists_alias(name=alias))
+        if exists:
+            return
+        if not self.create:
+            src = self.cfg.source_path or "…"
+            raise IngestError(
+                f"the alias {alias!r} does not exist; run "
+                f"`babelsearch mappings apply --config {src}` first (or pass --create)"
+            )
+        from ..schema import build_index_body, versioned_name
+
+        body = dict(build_index_body(self.cfg, self._encoder_obj().info))
+        body["aliases"] = {alias: {"is_write_index": True}}
+        with cluster_errors():
+            client.indices.create(index=versioned_name(alias, 1), body=body)
+
+    def _check_fingerprint(self, client: Any, info: Any) -> None:
+        from ..cluster import cluster_errors
+
+        with cluster_errors():
+            resp = client.indices.get_mapping(index=self.cfg.index.name)
+        for index, body in resp.items():
+            meta = ((body.get("mappings") or {}).get("_meta") or {}).get("babelsearch") or {}
+            stored = meta.get("encoder")
+            if stored and stored != info.fingerprint:
+                raise IngestError(
+                    f"index {index} was built for encoder {stored}, but the configured encoder "
+                    f"is {info.fingerprint}; migrate the mapping or fix encoder: in the config"
+                )
+
+    # -- sources -------------------------------------------------------------------------
+    def _records(
+        self, source: Iterable[Mapping[str, Any]] | str | os.PathLike[str], cp: Checkpoint | None
+    ) -> Iterator[RawRecord]:
+        if isinstance(source, str | os.PathLike):
+            path = os.fspath(source)
+            fmt = self.input_format or detect_format(path)
+            start = cp.watermark + 1 if cp else 0
+            offset = cp.offset if cp and fmt == "jsonl" else 0
+            yield from read_path(
+                path,
+                fmt,
+                text_fields=self.cfg.fields.text,
+                id_field=self.cfg.fields.id,
+                start_position=start,
+                start_offset=offset,
+            )
+            return
+        for i, rec in enumerate(source):
+            if isinstance(rec, Mapping):
+                yield RawRecord(i, rec)
+            else:
+                yield RawRecord(i, None, f"not_an_object: got {type(rec).__name__}", raw=str(rec))
+
+    def _checkpoint_path(self, source: Any) -> Path | None:
+        if not isinstance(source, str | os.PathLike) or os.fspath(source) == "-":
+            return None
+        explicit = self._checkpoint_arg or self.cfg.ingest.checkpoint
+        return Path(explicit or f"{os.fspath(source)}.babelsearch-checkpoint.json")
+
+    # -- run -----------------------------------------------------------------------------
+    def run(
+        self,
+        records: Iterable[Mapping[str, Any]] | str | os.PathLike[str],
+        resume: bool = False,
+        report_json: str | os.PathLike[str] | None = None,
+    ) -> IngestReport:
+        """Index ``records`` (mappings, or a path: JSONL/CSV/Parquet/dir, ``-`` = stdin).
+
+        Raises a :class:`BabelsearchError` only for fatal problems; bad records are
+        dead-lettered and counted. With ``resume=True`` the run continues after the
+        checkpoint's watermark and the report covers the whole input.
+        """
+        started = time.monotonic()
+        cp_path = self._checkpoint_path(records)
+        path = os.fspath(records) if isinstance(records, str | os.PathLike) else None
+        identity = file_identity(path) if cp_path and path else None
+        cp: Checkpoint | None = None
+        if resume:
+            if cp_path is None:
+                raise IngestError("--resume needs a file or directory input (not stdin or a list)")
+            cp = load_checkpoint(cp_path)
+            if cp is not None and identity is not None:
+                old = cp.input
+                if (
+                    old.get("path") != identity["path"]
+                    or old.get("head_sha1") != identity["head_sha1"]
+                    or int(identity["size"]) < int(old.get("size", 0))
+                ):
+                    raise IngestError(
+                        f"the input changed since checkpoint {cp_path} was written; "
+                        "delete the checkpoint to start over"
+                    )
+                if cp.complete and int(identity["size"]) != int(old.get("size", 0)):
+                    cp.complete = False  # records were appended: continue after the watermark
+        source_name = path if path is not None else "<records>"
+        run = Run(self, cp, cp_path, identity, source_name)
+        client = self._connect()
+        self._ensure_alias(client)
+        encoder = self._encoder_obj()
+        self._check_fingerprint(client, encoder.info)
+        if cp is not None and cp.complete:
+            report = run.report(started)
+            log.info("checkpoint %s says this input is already complete", cp_path)
+        else:
+            report = run.execute(client, encoder, self._records(records, cp), started)
+        log.info(
+            "done: read %d, indexed %d (%d chunks), dead-lettered %d, skipped %d, %.0f docs/s",
+            report.read,
+            report.indexed,
+            report.chunks_indexed,
+            report.dead_lettered,
+            report.skipped,
+            report.docs_per_s,
+        )
+        if report_json:
+            atomic_write(report_json, orjson.dumps(report.to_dict(), option=orjson.OPT_INDENT_2))
+        return report
+
+    def detect(self, doc: Document) -> str:
+        """Explicit ``lang`` wins; otherwise the detector (below min confidence → fallback)."""
+        from ..lang import get_detector, resolve_language
+
+        dcfg = self.cfg.ingest.detection
+        text = "\n".join(doc.fields.values())
+        if doc.lang:
+            return str(resolve_language(text, doc.lang, None, dcfg))
+        if self._detector is None:
+            self._detector = get_detector(dcfg)
+        return str(resolve_language(text, None, self._detector, dcfg))

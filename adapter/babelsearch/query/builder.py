@@ -1,0 +1,248 @@
+"""Turn one validated search into request bodies -- pure, so every mode is unit-tested
+as golden JSON without a cluster.
+
+Which sub-queries each mode sends:
+
+- ``bm25``/``dense``/``sparse``: one search with that clause.
+- ``bool``: one search, lexical + knn (+ sparse) as weighted ``should`` clauses.
+- ``hybrid``: one search with a ``hybrid`` query and, always, a search pipeline (inline
+  in the body when the cluster supports temporary pipelines, so weights can change per
+  query; otherwise the named pipeline) -- a hybrid query without its pipeline returns
+  unfused hits silently, so we never send one.
+- ``rrf``: one ``_msearch`` (lexical, knn, sparse), fused client-side by rank.
+- ``auto`` (language-aware): one ``_msearch`` with lexical restricted to documents in
+  the query's language, knn over all, names/numbers on the neutral field of the other
+  languages, fused client-side by :func:`babelsearch.query.fusion.language_aware`.
+
+Every sub-query carries the filters (and so the tenant filter). Vectors are excluded
+from ``_source``; the fields the result needs (``doc_id``, ``chunk_no``, ``lang``) are
+always included.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from .dense import knn_query
+from .lexical import LexicalStyle, lexical_fields, lexical_query, neutral_query
+from .sparse import neural_sparse_query, rank_feature_query
+from .weights import FusionWeights
+
+__all__ = ["HYBRID_MAX_QUERIES", "MODES", "Request", "SearchSpec", "build_request"]
+
+MODES = ("auto", "bm25", "dense", "sparse", "hybrid", "bool", "rrf")
+HYBRID_MAX_QUERIES = 5
+_REQUIRED_SOURCE = ("doc_id", "chunk_no", "lang")
+Fusion = Literal["server", "rrf", "language_aware"]
+
+
+@dataclass(frozen=True)
+class SearchSpec:
+    """Everything a request depends on, already validated and resolved."""
+
+    mode: str
+    """A concrete mode (``auto`` means the language-aware fusion)."""
+    text: str
+    qlang: str
+    text_fields: tuple[str, ...]
+    languages: tuple[str, ...]
+    window: int
+    filters: tuple[dict[str, Any], ...] = ()
+    vector: Sequence[float] | None = None
+    sparse_tokens: Mapping[str, float] | None = None
+    neural_sparse: bool = True
+    weights: FusionWeights = field(default_factory=FusionWeights.from_config)
+    normalization: str = "min_max"
+    source_includes: tuple[str, ...] | None = None
+    lexical_style: LexicalStyle = "best_fields"
+    inline_pipeline: bool = True
+    pipeline_name: str | None = None
+    highlight: bool = True
+    dense_field: str = "embedding"
+    sparse_field: str = "sparse"
+    lang_field: str = "lang"
+
+
+@dataclass(frozen=True)
+class Request:
+    """What to send: one ``search`` body, or one ``_msearch`` of named bodies."""
+
+    mode: str
+    kind: Literal["search", "msearch"]
+    names: tuple[str, ...]
+    """Sub-query names, in order (hybrid/bool: its clauses; msearch: its bodies)."""
+    bodies: tuple[dict[str, Any], ...]
+    fusion: Fusion
+    weights: Mapping[str, float] = field(default_factory=dict)
+    """Per-sub-query weights of server-side fusion (hybrid, bool)."""
+    params: Mapping[str, str] = field(default_factory=dict)
+    """Extra URL parameters (``search_pipeline`` when the pipeline is named)."""
+
+
+def _source(spec: SearchSpec) -> dict[str, Any]:
+    src: dict[str, Any] = {"excludes": [spec.dense_field, spec.sparse_field]}
+    if spec.source_includes is not None:
+        src["includes"] = sorted({*spec.source_includes, *_REQUIRED_SOURCE})
+    return src
+
+
+def _highlight(spec: SearchSpec, paths: Sequence[str]) -> dict[str, Any]:
+    return {
+        "fields": {p: {} for p in paths},
+        "fragment_size": 150,
+        "number_of_fragments": 1,
+        "require_field_match": True,
+    }
+
+
+def _body(spec: SearchSpec, query: dict[str, Any], hl_paths: Sequence[str] = ()) -> dict[str, Any]:
+    body: dict[str, Any] = {"size": spec.window, "query": query, "_source": _source(spec)}
+    if spec.highlight and hl_paths:
+        body["highlight"] = _highlight(spec, hl_paths)
+    return body
+
+
+def _lex(
+    spec: SearchSpec, filters: Sequence[dict[str, Any]], boost: float | None = None
+) -> tuple[dict[str, Any], list[str]]:
+    boost_lang = spec.weights.lang_boost
+    fields = lexical_fields(spec.text_fields, spec.qlang, spec.languages, lang_boost=boost_lang)
+    q = lexical_query(spec.text, fields, style=spec.lexical_style, filters=filters, boost=boost)
+    return q, [p for p, _ in fields]
+
+
+def _knn(
+    spec: SearchSpec, filters: Sequence[dict[str, Any]], boost: float | None = None
+) -> dict[str, Any]:
+    if spec.vector is None:
+        raise ValueError("this mode needs a query vector")
+    return knn_query(spec.vector, spec.window, field=spec.dense_field, filters=filters, boost=boost)
+
+
+def _sparse(spec: SearchSpec, filters: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
+    if not spec.sparse_tokens:
+        return None
+    if spec.neural_sparse:
+        return neural_sparse_query(spec.sparse_tokens, field=spec.sparse_field, filters=filters)
+    return rank_feature_query(spec.sparse_tokens, field=spec.sparse_field, filters=filters)
+
+
+def _server_weights(spec: SearchSpec, names: Sequence[str]) -> dict[str, float]:
+    rel = spec.weights.same
+    raw = {"lexical": rel.lexical, "dense": rel.dense, "sparse": rel.sparse or 0.0}
+    if "sparse" in names and raw["sparse"] == 0.0:
+        raw["sparse"] = min(rel.lexical, rel.dense) or 0.1
+    chosen = {n: raw[n] for n in names}
+    total = sum(chosen.values()) or 1.0
+    # neural-search requires the weights to sum to 1; rounding keeps bodies readable.
+    out = {n: round(w / total, 6) for n, w in chosen.items()}
+    last = names[-1]
+    out[last] = round(1.0 - sum(w for n, w in out.items() if n != last), 6)
+    return out
+
+
+def _pipeline(spec: SearchSpec, weights: Sequence[float]) -> dict[str, Any]:
+    """The schema's pipeline for the normalization technique, with this query's weights."""
+    from ..schema import pipeline_body
+
+    return pipeline_body(spec.normalization, weights)
+
+
+def build_request(spec: SearchSpec) -> Request:
+    """The request for ``spec.mode``; see the module docstring for what each sends."""
+    f = list(spec.filters)
+    mode = spec.mode
+    if mode == "bm25":
+        q, hl = _lex(spec, f)
+        return Request(mode, "search", ("lexical",), (_body(spec, q, hl),), "server")
+    if mode == "dense":
+        return Request(mode, "search", ("dense",), (_body(spec, _knn(spec, f)),), "server")
+    if mode == "sparse":
+        sq = _sparse(spec, f)
+        if sq is None:
+            raise ValueError("sparse mode needs query tokens")
+        return Request(mode, "search", ("sparse",), (_body(spec, sq),), "server")
+    if mode in ("hybrid", "bool", "rrf"):
+        lex, hl = _lex(spec, f)
+        subs: dict[str, dict[str, Any]] = {"lexical": lex, "dense": _knn(spec, f)}
+        sq = _sparse(spec, f)
+        if sq is not None:
+            subs["sparse"] = sq
+        names = tuple(subs)
+        if mode == "rrf":
+            bodies = tuple(_body(spec, q, hl if n == "lexical" else ()) for n, q in subs.items())
+            return Request(mode, "msearch", names, bodies, "rrf")
+        weights = _server_weights(spec, names)
+        if mode == "bool":
+            should = [
+                _lex(spec, (), boost=weights["lexical"])[0],
+                _knn(spec, f, boost=weights["dense"]),
+            ]
+            if "sparse" in subs:
+                should.append({"bool": {"must": [_sparse(spec, ())], "boost": weights["sparse"]}})
+            q = {"bool": {"should": should, "minimum_should_match": 1}}
+            if f:
+                q["bool"]["filter"] = f
+            return Request(mode, "search", names, (_body(spec, q, hl),), "server", weights)
+        if len(subs) > HYBRID_MAX_QUERIES:  # pragma: no cover - we build at most 3
+            raise ValueError("hybrid takes at most 5 sub-queries")
+        body = _body(spec, {"hybrid": {"queries": list(subs.values())}}, hl)
+        params: dict[str, str] = {}
+        if spec.inline_pipeline or spec.pipeline_name is None:
+            body["search_pipeline"] = _pipeline(spec, [weights[n] for n in names])
+        else:
+            # stored pipelines use equal weights (see babelsearch.schema.pipelines)
+            params["search_pipeline"] = spec.pipeline_name
+            weights = {n: 1.0 / len(names) for n in names}
+        return Request(mode, "search", names, (body,), "server", weights, params)
+    if mode == "auto":
+        same = [*f, {"term": {spec.lang_field: spec.qlang}}]
+        lex, hl = _lex(spec, same)
+        named: list[tuple[str, dict[str, Any]]] = [("lexical", _body(spec, lex, hl))]
+        if spec.vector is not None:
+            named.append(("dense", _body(spec, _knn(spec, f))))
+        pairs = spec.weights.pairs.values()
+        if spec.weights.cross.neutral > 0 or any(r.neutral > 0 for r in pairs):
+            other = [*f, {"bool": {"must_not": [{"term": {spec.lang_field: spec.qlang}}]}}]
+            nq = neutral_query(spec.text, spec.text_fields, filters=other)
+            if nq is not None:
+                neutral_hl = [f"{t}.neutral" for t in spec.text_fields]
+                named.append(("neutral", _body(spec, nq, neutral_hl)))
+        w = spec.weights
+        if spec.sparse_tokens and (w.same.sparse > 0 or w.cross.sparse > 0):
+            sq = _sparse(spec, f)
+            if sq is not None:
+                named.append(("sparse", _body(spec, sq)))
+        names_ = tuple(n for n, _ in named)
+        return Request(mode, "msearch", names_, tuple(b for _, b in named), "language_aware")
+    raise ValueError(f"unknown mode {mode!r}")
+
+
+def explain_request(req: Request) -> Request:
+    """For server-fused modes: the same sub-queries as one ``_msearch``, so each hit's
+    raw score, normalized score and rank per sub-query can be shown."""
+    body = req.bodies[0]
+    q = body["query"]
+    if req.mode == "hybrid":
+        subs = q["hybrid"]["queries"]
+    elif req.mode == "bool":
+        subs = _bool_subs(q)
+    else:
+        subs = [q]
+    base = {k: v for k, v in body.items() if k not in ("query", "search_pipeline")}
+    bodies = tuple({**base, "query": s} for s in subs)
+    return Request(req.mode, "msearch", req.names, bodies, req.fusion, req.weights)
+
+
+def _bool_subs(q: dict[str, Any]) -> list[dict[str, Any]]:
+    """The bool clauses as standalone queries (boost kept, filters added back)."""
+    filters = q["bool"].get("filter", [])
+    out = []
+    for clause in q["bool"]["should"]:
+        if "knn" in clause or not filters:
+            out.append(clause)
+        else:
+            out.append({"bool": {"must": [clause], "filter": filters}})
+    return out

@@ -1,0 +1,30 @@
+"""The dense (k-NN) sub-query.
+
+Filters go into the ``knn`` clause's own ``filter`` so the engine filters *while*
+searching the graph (efficient filtering): a post-filter would first take the k
+nearest vectors and then drop the ones of other tenants, returning fewer than k.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+__all__ = ["knn_query"]
+
+
+def knn_query(
+    vector: Sequence[float],
+    k: int,
+    *,
+    field: str = "embedding",
+    filters: Sequence[dict[str, Any]] = (),
+    boost: float | None = None,
+) -> dict[str, Any]:
+    """``{"knn": {field: {"vector": [...], "k": k, "filter": ...}}}``."""
+    spec: dict[str, Any] = {"vector": list(vector), "k": k}
+    if filters:
+        spec["filter"] = {"bool": {"filter": list(filters)}}
+    if boost is not None:
+        spec["boost"] = boost
+    return {"knn": {field: spec}}

@@ -1,0 +1,249 @@
+"""Client-side score fusion: normalization, weighted sums, RRF, and the language-aware
+``auto`` combination. Pure functions over ranked lists; no I/O.
+
+Each fused candidate carries an explanation ``{signal: {raw, norm, rank, weight}}``
+whose ``weight * norm`` terms add up to the fused score (RRF: ``norm = 1/(k + rank)``,
+weight 1), so ``explain=True`` is checkable rather than decorative.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from .weights import FusionWeights
+
+__all__ = [
+    "OPENSEARCH_MIN_SCORE",
+    "Candidate",
+    "Fused",
+    "Ranked",
+    "language_aware",
+    "normalize",
+    "reciprocal_rank",
+    "weighted_mean",
+]
+
+Technique = Literal["min_max", "l2", "z_score"]
+OPENSEARCH_MIN_SCORE = 0.001
+"""neural-search's normalization floor: a matched document never normalizes to 0."""
+
+
+@dataclass
+class Candidate:
+    """One chunk seen in at least one sub-query's results."""
+
+    chunk_id: str
+    doc_id: str
+    lang: str
+    source: dict[str, Any]
+    highlights: dict[str, list[str]] = field(default_factory=dict)
+    raw: dict[str, float] = field(default_factory=dict)
+    rank: dict[str, int] = field(default_factory=dict)
+    """1-based rank of the chunk in each sub-query that returned it."""
+
+
+Ranked = Sequence[tuple[str, float]]
+"""A sub-query's results: ``(chunk_id, raw score)`` best first."""
+
+
+@dataclass(frozen=True)
+class Fused:
+    chunk_id: str
+    score: float
+    explanation: dict[str, dict[str, Any]]
+
+
+def normalize(scores: Sequence[float], technique: Technique, *, floor: float = 0.0) -> list[float]:
+    """Normalize one sub-query's scores; ``floor`` replaces an exact 0 (OpenSearch: 0.001)."""
+    if not scores:
+        return []
+    if technique == "min_max":
+        lo, hi = min(scores), max(scores)
+        if hi == lo:
+            return [1.0] * len(scores)
+        out = [(s - lo) / (hi - lo) for s in scores]
+    elif technique == "l2":
+        norm = math.sqrt(sum(s * s for s in scores))
+        out = [s / norm if norm else 0.0 for s in scores]
+    else:
+        mean = sum(scores) / len(scores)
+        std = math.sqrt(sum((s - mean) ** 2 for s in scores) / len(scores))
+        out = [max((s - mean) / std, 0.0) if std else 0.0 for s in scores]
+    return [floor if (floor and v <= 0.0) else v for v in out]
+
+
+def _norms(ranked: Ranked, technique: Technique, floor: float) -> dict[str, float]:
+    return dict(
+        zip(
+            (c for c, _ in ranked),
+            normalize([s for _, s in ranked], technique, floor=floor),
+            strict=True,
+        )
+    )
+
+
+def _sorted(fused: list[Fused]) -> list[Fused]:
+    return sorted(fused, key=lambda f: (-f.score, f.chunk_id))
+
+
+def weighted_mean(
+    results: Mapping[str, Ranked],
+    weights: Mapping[str, float],
+    *,
+    technique: Technique = "min_max",
+    floor: float = OPENSEARCH_MIN_SCORE,
+) -> list[Fused]:
+    """What OpenSearch's normalization processor computes: per-signal normalization,
+    then ``sum(w_i * n_i) / sum(w_i)`` (a missing signal counts as 0). Used to explain
+    ``hybrid`` hits from the sub-queries' own results."""
+    total = sum(weights[name] for name in results) or 1.0
+    norms = {name: _norms(r, technique, floor) for name, r in results.items()}
+    raws = {name: dict(r) for name, r in results.items()}
+    ranks = {name: {c: i + 1 for i, (c, _) in enumerate(r)} for name, r in results.items()}
+    ids = {c for r in results.values() for c, _ in r}
+    out = []
+    for cid in ids:
+        expl: dict[str, dict[str, Any]] = {}
+        score = 0.0
+        for name in results:
+            w = weights[name] / total
+            n = norms[name].get(cid, 0.0)
+            score += w * n
+            expl[name] = {
+                "raw": raws[name].get(cid),
+                "norm": n,
+                "rank": ranks[name].get(cid),
+                "weight": w,
+            }
+        out.append(Fused(cid, score, expl))
+    return _sorted(out)
+
+
+def reciprocal_rank(
+    results: Mapping[str, Ranked], *, k: int = 60, explain: bool = True
+) -> list[Fused]:
+    """RRF: ``sum(1 / (k + rank))`` over the sub-queries that returned the chunk."""
+    scores: dict[str, float] = {}
+    for ranked in results.values():
+        for i, (cid, _raw) in enumerate(ranked):
+            scores[cid] = scores.get(cid, 0.0) + 1.0 / (k + i + 1)
+    expl: dict[str, dict[str, dict[str, Any]]] = {}
+    if explain:
+        for cid in scores:
+            expl[cid] = {
+                name: {"raw": None, "norm": 0.0, "rank": None, "weight": 1.0} for name in results
+            }
+        for name, ranked in results.items():
+            for i, (cid, raw) in enumerate(ranked):
+                e = expl[cid][name]
+                e.update(raw=raw, norm=1.0 / (k + i + 1), rank=i + 1)
+    return _sorted([Fused(cid, sc, expl.get(cid, {})) for cid, sc in scores.items()])
+
+
+def _term(cand: Candidate, name: str, norm: float, weight: float, **extra: Any) -> dict[str, Any]:
+    return {
+        "raw": cand.raw.get(name),
+        "norm": norm,
+        "rank": cand.rank.get(name),
+        "weight": weight,
+        **extra,
+    }
+
+
+def _calibration(
+    candidates: Mapping[str, Candidate], norms: Mapping[str, Mapping[str, float]], qlang: str
+) -> float:
+    """How much lexical evidence a dense score stands for, in this query.
+
+    The least-squares slope (through the origin) of the lexical on the dense normalized
+    score over the same-language candidates the dense search found, clamped to [0, 1].
+    When lexical agrees with dense it is near 1; when lexical singles out one or two
+    documents (the usual case) it is well below 1, so an other-language candidate does
+    not outrank a same-language one that is strong on both signals just by having the
+    best dense score. Without same-language evidence it is 1 (then only other-language
+    candidates compete, and the factor cannot change their order).
+    """
+    dense = norms.get("dense", {})
+    lexical = norms.get("lexical", {})
+    num = den = 0.0
+    for cid, d in dense.items():
+        c = candidates.get(cid)
+        if c is None or c.lang != qlang:
+            continue
+        num += lexical.get(cid, 0.0) * d
+        den += d * d
+    if den == 0.0:
+        return 1.0
+    return min(max(num / den, 0.0), 1.0)
+
+
+def language_aware(
+    candidates: Mapping[str, Candidate],
+    results: Mapping[str, Ranked],
+    *,
+    qlang: str,
+    weights: FusionWeights,
+    covers: Callable[[str], bool],
+    explain: bool = True,
+) -> list[Fused]:
+    """The ``auto`` combination.
+
+    Signals: ``dense`` (all languages), ``lexical`` (only documents in the query's
+    language were searched), ``neutral`` (names and numbers, only documents in other
+    languages) and optionally ``sparse``; each is min-max normalized within its own
+    results. A candidate in language ``L`` scores
+    ``w_dense*D + w_lexical*X + w_neutral*N + w_sparse*S`` with the weights of the
+    relation ``(qlang, L)``, where ``X`` is the lexical score when ``L == qlang`` and
+    otherwise a calibrated substitute ``c * D``: the candidate's own dense score scaled
+    by how much lexical evidence a dense score stood for among this query's
+    same-language candidates (:func:`_calibration`). Other-language candidates are
+    thus neither zeroed (which buries them, as naive fusion does) nor given full lexical
+    credit, and share one [0, 1] scale with same-language ones. Dense weights (and the
+    substitute's) are multiplied by ``untrusted_dense`` when the encoder does not cover
+    ``qlang`` or ``L``.
+    """
+    norms = {name: _norms(r, "min_max", 0.0) for name, r in results.items()}
+    calib = _calibration(candidates, norms, qlang)
+    dense = norms.get("dense")
+    lexical = norms.get("lexical", {})
+    neutral = norms.get("neutral")
+    sparse = norms.get("sparse")
+    # per document language: (relation, dense trust), computed once per query
+    per_lang: dict[str, tuple[Any, float]] = {}
+    trusted_q = covers(qlang)
+    out = []
+    for cid, cand in candidates.items():
+        lang = cand.lang
+        rt = per_lang.get(lang)
+        if rt is None:
+            trust = 1.0 if (trusted_q and covers(lang)) else weights.untrusted_dense
+            rt = per_lang[lang] = (weights.relation(qlang, lang), trust)
+        rel, trust = rt
+        d = dense.get(cid, 0.0) if dense is not None else 0.0
+        # (signal, norm, weight, substitute calibration or None)
+        terms: list[tuple[str, float, float, float | None]] = []
+        if dense is not None:
+            terms.append(("dense", d, rel.dense * trust, None))
+        if lang == qlang:
+            terms.append(("lexical", lexical.get(cid, 0.0), rel.lexical, None))
+        elif dense is not None:
+            terms.append(("lexical", calib * d, rel.lexical * trust, calib))
+        else:
+            terms.append(("lexical", 0.0, rel.lexical, None))
+        if neutral is not None and lang != qlang:
+            terms.append(("neutral", neutral.get(cid, 0.0), rel.neutral, None))
+        if sparse is not None:
+            terms.append(("sparse", sparse.get(cid, 0.0), rel.sparse, None))
+        score = 0.0
+        for _, n, w, _c in terms:
+            score += w * n
+        expl: dict[str, dict[str, Any]] = {}
+        if explain:
+            for name, n, w, c in terms:
+                extra = {} if c is None else {"substitute": "dense", "calibration": c}
+                expl[name] = _term(cand, name, n, w, **extra)
+        out.append(Fused(cid, score, expl))
+    return _sorted(out)

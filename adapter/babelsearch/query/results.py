@@ -1,0 +1,207 @@
+"""Search results: response parsing, fusion dispatch, de-duplication and pages (pure).
+
+Why a fixed window: every mode retrieves the same ``search.candidates`` best chunks,
+fuses them, keeps each document's best chunk, and only then cuts page ``p`` as ranks
+``[(p-1)k, pk)``. Pages of one query therefore never overlap and never skip, which
+per-page ``from``/``size`` on a fused list cannot promise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .builder import Request
+from .fusion import (
+    OPENSEARCH_MIN_SCORE,
+    Candidate,
+    Fused,
+    language_aware,
+    reciprocal_rank,
+    weighted_mean,
+)
+from .weights import FusionWeights
+
+__all__ = ["Hit", "SearchResult", "collect", "fuse", "page_of"]
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One document in the results (its best-scoring chunk)."""
+
+    id: str
+    """The document id the ingestor was given."""
+    chunk_id: str
+    score: float
+    lang: str
+    source: dict[str, Any]
+    highlights: dict[str, list[str]] = field(default_factory=dict)
+    explanation: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {
+            "id": self.id,
+            "chunk_id": self.chunk_id,
+            "score": self.score,
+            "lang": self.lang,
+            "source": self.source,
+            "highlights": self.highlights,
+        }
+        if self.explanation is not None:
+            out["explanation"] = self.explanation
+        return out
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    hits: list[Hit]
+    mode: str
+    """The mode that ran (``auto`` resolves to the concrete strategy)."""
+    query_lang: str
+    took_ms: float
+    page: int = 1
+    k: int = 10
+    candidates: int = 0
+    """How many distinct documents the fused window held (pages beyond it are empty)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "hits": [h.to_dict() for h in self.hits],
+            "mode": self.mode,
+            "query_lang": self.query_lang,
+            "took_ms": self.took_ms,
+            "page": self.page,
+            "k": self.k,
+            "candidates": self.candidates,
+        }
+
+
+def collect(
+    names: Sequence[str], responses: Sequence[Mapping[str, Any]]
+) -> tuple[dict[str, Candidate], dict[str, list[tuple[str, float]]]]:
+    """Candidates (first-seen source/highlights) and each sub-query's ranked list."""
+    cands: dict[str, Candidate] = {}
+    ranked: dict[str, list[tuple[str, float]]] = {}
+    for name, resp in zip(names, responses, strict=True):
+        lst: list[tuple[str, float]] = []
+        for rank, h in enumerate(resp.get("hits", {}).get("hits", ()), start=1):
+            cid = h["_id"]
+            score = float(h.get("_score") or 0.0)
+            lst.append((cid, score))
+            c = cands.get(cid)
+            if c is None:
+                src = h.get("_source") or {}
+                c = cands[cid] = Candidate(
+                    chunk_id=cid,
+                    doc_id=str(src.get("doc_id", cid)),
+                    lang=str(src.get("lang", "")),
+                    source=src,
+                )
+            hl = h.get("highlight")
+            if hl:
+                for path, frags in hl.items():
+                    c.highlights.setdefault(path, list(frags))
+            c.raw[name] = score
+            c.rank[name] = rank
+        ranked[name] = lst
+    return cands, ranked
+
+
+def fuse(
+    req: Request,
+    cands: Mapping[str, Candidate],
+    ranked: Mapping[str, Sequence[tuple[str, float]]],
+    *,
+    qlang: str,
+    weights: FusionWeights,
+    covers: Callable[[str], bool],
+    rrf_k: int = 60,
+    explain: bool = True,
+) -> list[Fused]:
+    """The fused, ordered window for the request's fusion strategy."""
+    if req.fusion == "rrf":
+        return reciprocal_rank(ranked, k=rrf_k, explain=explain)
+    if req.fusion == "language_aware":
+        return language_aware(
+            cands, ranked, qlang=qlang, weights=weights, covers=covers, explain=explain
+        )
+    # server-fused: keep the server's order and score
+    name = next(iter(ranked))
+    out = []
+    for i, (cid, score) in enumerate(ranked[name]):
+        expl = {name: {"raw": score, "norm": score, "rank": i + 1, "weight": 1.0}}
+        out.append(Fused(cid, score, expl))
+    return out
+
+
+def explain_server(
+    req: Request,
+    server: Sequence[Fused],
+    ranked: Mapping[str, Sequence[tuple[str, float]]],
+    *,
+    normalization: str = "min_max",
+) -> list[Fused]:
+    """Explanations for server-fused ``hybrid``/``bool`` hits from the sub-queries' own
+    results: hybrid replays the normalization processor (per-sub-query normalization,
+    weighted mean), bool is the sum of the boosted clause scores."""
+    if req.mode == "hybrid":
+        replay = weighted_mean(
+            ranked,
+            req.weights,
+            technique=normalization,  # type: ignore[arg-type]
+            floor=OPENSEARCH_MIN_SCORE,
+        )
+        expl = {f.chunk_id: f.explanation for f in replay}
+    else:
+        expl = {}
+        for name, lst in ranked.items():
+            for i, (cid, raw) in enumerate(lst):
+                expl.setdefault(cid, {})[name] = {
+                    "raw": raw,
+                    "norm": raw / req.weights[name] if req.weights[name] else 0.0,
+                    "rank": i + 1,
+                    "weight": req.weights[name],
+                }
+        for e in expl.values():
+            for name in ranked:
+                e.setdefault(name, {"raw": None, "norm": 0.0, "rank": None, "weight": 0.0})
+    return [Fused(f.chunk_id, f.score, expl.get(f.chunk_id, {})) for f in server]
+
+
+def page_of(
+    fused: Sequence[Fused],
+    cands: Mapping[str, Candidate],
+    *,
+    k: int,
+    page: int,
+    explain: bool,
+) -> tuple[list[Hit], int]:
+    """Keep each document's best chunk, then ranks ``[(page-1)*k, page*k)``."""
+    seen: set[str] = set()
+    docs: list[Fused] = []
+    for f in fused:
+        c = cands.get(f.chunk_id)
+        doc = c.doc_id if c is not None else f.chunk_id
+        if doc in seen:
+            continue
+        seen.add(doc)
+        docs.append(f)
+    hits = []
+    for f in docs[(page - 1) * k : page * k]:
+        c = cands[f.chunk_id]
+        explanation = None
+        if explain:
+            explanation = {"score": f.score, "signals": f.explanation}
+        hits.append(
+            Hit(
+                id=c.doc_id,
+                chunk_id=c.chunk_id,
+                score=f.score,
+                lang=c.lang,
+                source=c.source,
+                highlights=c.highlights,
+                explanation=explanation,
+            )
+        )
+    return hits, len(docs)

@@ -1,0 +1,31 @@
+"""Capability detection against the real node."""
+
+from __future__ import annotations
+
+import pytest
+
+from babelsearch.cluster import capabilities, cluster_errors, connect
+from babelsearch.config import ClusterConfig
+from babelsearch.errors import ClusterError, ClusterUnavailable
+
+pytestmark = pytest.mark.integration
+
+
+def test_capabilities_of_the_local_node(client) -> None:  # type: ignore[no-untyped-def]
+    caps = capabilities(client)
+    assert caps.version_tuple >= (2, 19)
+    assert {"opensearch-knn", "opensearch-neural-search"} <= caps.plugins
+    assert "lucene" in caps.knn_engines
+    assert caps.hybrid_query and caps.normalization_processor and caps.score_ranker_processor
+    assert caps.rank_features
+
+
+def test_unreachable_cluster_is_a_clear_error() -> None:
+    c = connect(ClusterConfig(url="http://127.0.0.1:1", timeout=2), retries=False)
+    with pytest.raises(ClusterUnavailable, match="cannot reach the cluster"):
+        capabilities(c)
+
+
+def test_missing_index_is_translated(client, unique_name: str) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ClusterError, match="404"), cluster_errors():
+        client.indices.get(index=f"{unique_name}-missing")

@@ -1,0 +1,166 @@
+"""Fusion and paging: the language-aware ``auto`` combination, RRF, the hybrid replay,
+and the explain invariant (weights times normalized scores add up to the score)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from babelsearch.query.builder import Request
+from babelsearch.query.fusion import (
+    language_aware,
+    normalize,
+    reciprocal_rank,
+    weighted_mean,
+)
+from babelsearch.query.results import collect, page_of
+from babelsearch.query.weights import FusionWeights
+
+
+def resp(hits: list[tuple[str, float, str]]) -> dict:
+    return {
+        "hits": {
+            "hits": [
+                {"_id": cid, "_score": s, "_source": {"doc_id": cid.split("#")[0], "lang": lang}}
+                for cid, s, lang in hits
+            ]
+        }
+    }
+
+
+def adds_up(expl: dict) -> float:
+    return sum(e["weight"] * e["norm"] for e in expl.values())
+
+
+def test_normalize() -> None:
+    assert normalize([3.0, 2.0, 1.0], "min_max") == [1.0, 0.5, 0.0]
+    assert normalize([3.0, 1.0], "min_max", floor=0.001) == [1.0, 0.001]
+    assert normalize([2.0, 2.0], "min_max") == [1.0, 1.0]
+    l2 = normalize([3.0, 4.0], "l2")
+    assert l2 == pytest.approx([0.6, 0.8])
+    assert normalize([], "z_score") == []
+    assert normalize([1.0, 3.0], "z_score") == [0.0, 1.0]
+
+
+def test_rrf_scores_and_explain() -> None:
+    fused = reciprocal_rank({"a": [("x", 9.0), ("y", 5.0)], "b": [("y", 0.9)]}, k=60)
+    assert [f.chunk_id for f in fused] == ["y", "x"]
+    assert fused[0].score == pytest.approx(1 / 62 + 1 / 61)
+    for f in fused:
+        assert adds_up(f.explanation) == pytest.approx(f.score)
+    assert fused[1].explanation["b"]["rank"] is None
+
+
+def test_weighted_mean_replays_opensearch_min_max() -> None:
+    fused = weighted_mean(
+        {"lexical": [("x", 10.0), ("y", 5.0), ("z", 1.0)], "dense": [("y", 0.9), ("z", 0.7)]},
+        {"lexical": 0.5, "dense": 0.5},
+    )
+    by = {f.chunk_id: f for f in fused}
+    assert by["x"].score == pytest.approx(0.5)
+    assert by["y"].score == pytest.approx(0.5 * (4 / 9) + 0.5)
+    assert by["z"].score == pytest.approx(0.5 * 0.001 + 0.5 * 0.001)
+    for f in fused:
+        assert adds_up(f.explanation) == pytest.approx(f.score)
+
+
+def _auto(responses: dict[str, list[tuple[str, float, str]]], covers=lambda _l: True):
+    names = tuple(responses)
+    cands, ranked = collect(names, [resp(h) for h in responses.values()])
+    return cands, language_aware(
+        cands, ranked, qlang="de", weights=FusionWeights.from_config(), covers=covers
+    )
+
+
+def test_language_aware_same_and_cross_share_one_scale() -> None:
+    cands, fused = _auto(
+        {
+            # lexical searched only German documents
+            "lexical": [("de1", 12.0, "de"), ("de2", 11.0, "de"), ("de3", 2.0, "de")],
+            "dense": [
+                ("en1", 0.95, "en"),
+                ("de1", 0.93, "de"),
+                ("fr1", 0.90, "fr"),
+                ("de2", 0.60, "de"),
+                ("de3", 0.55, "de"),
+            ],
+            "neutral": [("fr1", 3.0, "fr")],
+        }
+    )
+    order = [f.chunk_id for f in fused]
+    by = {f.chunk_id: f for f in fused}
+    # the German answer with both signals and the best dense (English) candidate lead;
+    # the English one is not drowned by a German lexical near-miss (de2).
+    assert set(order[:2]) == {"de1", "en1"}
+    assert order.index("en1") < order.index("de2")
+    # a cross-language candidate's lexical term is its dense score (substitute)
+    en = by["en1"].explanation
+    assert en["lexical"]["substitute"] == "dense"
+    assert en["lexical"]["norm"] == en["dense"]["norm"] == 1.0
+    assert "neutral" in en and "neutral" not in by["de1"].explanation
+    assert by["fr1"].explanation["neutral"]["norm"] == 1.0
+    for f in fused:
+        assert adds_up(f.explanation) == pytest.approx(f.score)
+    assert cands["en1"].rank == {"dense": 1}
+
+
+def test_language_aware_is_dense_order_when_no_same_language_docs() -> None:
+    dense = [(f"en{i}", 0.9 - i / 100, "en") for i in range(10)]
+    _, fused = _auto({"lexical": [], "dense": dense})
+    assert [f.chunk_id for f in fused] == [c for c, _, _ in dense]
+
+
+def test_language_aware_untrusted_dense_is_down_weighted() -> None:
+    _, fused = _auto(
+        {"lexical": [("de1", 5.0, "de"), ("de2", 1.0, "de")], "dense": [("de2", 0.9, "de")]},
+        covers=lambda lang: lang != "de",
+    )
+    assert fused[0].chunk_id == "de1"
+    assert fused[0].explanation["dense"]["weight"] == pytest.approx(0.5 * 0.25)
+
+
+def test_pages_are_disjoint_and_best_chunk_per_document() -> None:
+    hits = [(f"d{i}", 1.0 - i / 100, "en") for i in range(10)] + [("d0#1", 0.5, "en")]
+    cands, fused = _auto({"lexical": [], "dense": hits})
+    p1, total = page_of(fused, cands, k=4, page=1, explain=True)
+    p2, _ = page_of(fused, cands, k=4, page=2, explain=False)
+    p3, _ = page_of(fused, cands, k=4, page=3, explain=False)
+    assert total == 10
+    ids = [h.id for h in p1 + p2 + p3]
+    assert ids == [f"d{i}" for i in range(10)]
+    assert p1[0].chunk_id == "d0" and p1[0].explanation is not None
+    assert p2[0].explanation is None
+    assert math.isclose(p1[0].explanation["score"], p1[0].score)
+
+
+def test_collect_keeps_first_source_and_all_ranks() -> None:
+    req = Request("rrf", "msearch", ("a", "b"), ({}, {}), "rrf")
+    cands, ranked = collect(
+        req.names, [resp([("x", 2.0, "en")]), resp([("y", 1, "de"), ("x", 1, "en")])]
+    )
+    assert ranked == {"a": [("x", 2.0)], "b": [("y", 1.0), ("x", 1.0)]}
+    assert cands["x"].rank == {"a": 1, "b": 2}
+
+
+def test_calibration_keeps_strong_same_language_answer_first() -> None:
+    # lexical singles out de1; the best dense candidate is English
+    _, fused = _auto(
+        {
+            "lexical": [("de1", 9.0, "de"), ("de2", 1.0, "de")],
+            "dense": [
+                ("en1", 0.99, "en"),
+                ("de1", 0.97, "de"),
+                ("de2", 0.80, "de"),
+                ("de3", 0.70, "de"),
+                ("fr9", 0.50, "fr"),
+            ],
+        }
+    )
+    by = {f.chunk_id: f for f in fused}
+    assert [f.chunk_id for f in fused][:2] == ["de1", "en1"]
+    calib = by["en1"].explanation["lexical"]["calibration"]
+    assert 0.0 < calib < 1.0
+    assert by["en1"].explanation["lexical"]["norm"] == pytest.approx(calib * 1.0)
+    for f in fused:
+        assert adds_up(f.explanation) == pytest.approx(f.score)

@@ -1,0 +1,274 @@
+"""The search API on a real OpenSearch node, over a small corpus in five languages.
+
+The index is created with :func:`babelsearch.schema.build_index_body` and filled with
+documents of the agreed indexed shape, encoded by the configured (offline) encoder.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from babelsearch.config import Config, parse_config
+from babelsearch.errors import QueryError
+from babelsearch.query import AsyncSearcher, Searcher
+
+from .corpus import records
+
+pytestmark = pytest.mark.integration
+
+MODES = ("bm25", "dense", "bool", "hybrid", "rrf", "auto")
+ACME = {"tenant": "acme"}
+
+
+@pytest.fixture(scope="module")
+def url(request: pytest.FixtureRequest) -> str:
+    env = os.environ.get("BABELSEARCH_URL")
+    return env if env else str(request.getfixturevalue("opensearch_url"))
+
+
+@pytest.fixture(scope="module")
+def cfg(url: str) -> Config:
+    name = f"t-query-{uuid.uuid4().hex[:8]}"
+    return parse_config(
+        {
+            "index": {"name": name},
+            "languages": ["en", "de", "fr", "es", "ru"],
+            "fields": {
+                "text": ["title", "body"],
+                "metadata": {"tenant": "keyword", "year": "integer"},
+                "tenant": "tenant",
+            },
+            "search": {"candidates": 30},
+            "cluster": {"url": url},
+        }
+    )
+
+
+def _doc(cfg: Config, rec: dict[str, Any], vector: list[float]) -> dict[str, Any]:
+    lang = rec["lang"]
+    src: dict[str, Any] = {"doc_id": rec["id"], "chunk_no": 0, "lang": lang}
+    for f in cfg.fields.text:
+        src[f] = {"neutral": rec[f]}
+        if lang in cfg.languages:
+            src[f][lang] = rec[f]
+    for m in cfg.fields.metadata:
+        src[m] = rec[m]
+    src["embedding"] = vector
+    return src
+
+
+@pytest.fixture(scope="module")
+def searcher(cfg: Config) -> Iterator[Searcher]:
+    from babelsearch.cluster import capabilities, connect
+    from babelsearch.encoders import get_encoder
+    from babelsearch.schema import build_index_body, versioned_name
+
+    client = connect(cfg.cluster)
+    enc = get_encoder(cfg.encoder)
+    caps = capabilities(client)
+    physical = versioned_name(cfg.index.name, 1)
+    body = dict(build_index_body(cfg, enc.info, caps))
+    body["aliases"] = {cfg.index.name: {}}
+    client.indices.create(index=physical, body=body)
+    try:
+        recs = records()
+        vecs = enc.encode_documents([f"{r['title']}\n{r['body']}" for r in recs]).dense
+        lines: list[Any] = []
+        for rec, vec in zip(recs, vecs, strict=True):
+            lines.append({"index": {"_index": cfg.index.name, "_id": rec["id"]}})
+            lines.append(_doc(cfg, rec, vec.tolist()))
+        resp = client.bulk(body=lines, refresh=True)
+        assert not resp["errors"], resp
+        with Searcher(cfg, client=client, encoder=enc) as s:
+            yield s
+    finally:
+        client.indices.delete(index=physical, ignore_unavailable=True)
+        client.close()
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_each_mode_finds_the_answer_in_another_language(searcher: Searcher, mode: str) -> None:
+    # German question, English documents only: the answer is written in another language.
+    res = searcher.search(
+        "Wann wurde Nikola Tesla geboren?",
+        lang="de",
+        mode=mode,
+        k=3,
+        filters={**ACME, "lang": "en"},
+    )
+    assert res.mode == mode and res.query_lang == "de"
+    assert res.hits[0].id == "tesla-en", [h.id for h in res.hits]
+    assert all(h.lang == "en" and h.source["tenant"] == "acme" for h in res.hits)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_each_mode_finds_the_same_language_answer(searcher: Searcher, mode: str) -> None:
+    res = searcher.search("Eiffelturm in Paris Höhe", lang="de", mode=mode, k=5, filters=ACME)
+    assert res.hits[0].id == "eiffel-de", [h.id for h in res.hits]
+
+
+@pytest.mark.parametrize("mode", ["dense", "auto"])
+def test_single_language_answer_found_from_another_language(searcher: Searcher, mode: str) -> None:
+    res = searcher.search(
+        "Which scientist won Nobel prizes for research on radioactivity?",
+        lang="en",
+        mode=mode,
+        k=5,
+        filters=ACME,
+    )
+    assert res.hits[0].id == "curie-fr", [h.id for h in res.hits]
+
+
+def test_auto_pooled_ranks_translations_above_unrelated(searcher: Searcher) -> None:
+    res = searcher.search("How do plants make sugar from sunlight?", lang="en", k=5, filters=ACME)
+    assert {h.id for h in res.hits} == {
+        f"photosynthesis-{x}" for x in ("en", "de", "fr", "es", "ru")
+    }
+
+
+def test_query_language_is_detected(searcher: Searcher) -> None:
+    res = searcher.search("Wo mündet der Amazonas in den Ozean?", k=3, filters=ACME)
+    assert res.query_lang == "de"
+    assert res.hits[0].id.startswith("amazon-")
+
+
+@pytest.mark.parametrize("mode", ["auto", "rrf", "hybrid", "bool", "bm25", "dense"])
+def test_explain_adds_up(searcher: Searcher, mode: str) -> None:
+    res = searcher.search(
+        "Nikola Tesla Erfinder Wechselstrom",
+        lang="de",
+        mode=mode,
+        k=8,
+        filters=ACME,
+        explain=True,
+    )
+    assert res.hits
+    for h in res.hits:
+        assert h.explanation is not None
+        signals = h.explanation["signals"]
+        if mode in ("auto", "rrf", "hybrid", "bool"):
+            assert {"lexical", "dense"} <= set(signals)
+        total = sum(e["weight"] * e["norm"] for e in signals.values())
+        assert total == pytest.approx(h.score, rel=1e-3, abs=1e-4), (h.id, signals)
+        for e in signals.values():
+            assert set(e) >= {"raw", "norm", "rank", "weight"}
+
+
+@pytest.mark.parametrize("mode", ["auto", "hybrid", "bm25"])
+def test_pages_are_disjoint_and_stable(searcher: Searcher, mode: str) -> None:
+    q = "inventor river tower coffee football"
+    pages = [
+        searcher.search(q, lang="en", mode=mode, k=4, page=p, filters=ACME).hits for p in (1, 2, 3)
+    ]
+    ids = [h.id for page in pages for h in page]
+    assert len(ids) == len(set(ids)) >= 7  # bm25 only returns the documents that match
+    whole = searcher.search(q, lang="en", mode=mode, k=12, filters=ACME).hits
+    assert [h.id for h in whole] == ids
+
+
+def test_page_beyond_window_is_an_error(searcher: Searcher) -> None:
+    with pytest.raises(QueryError, match="candidate window"):
+        searcher.search("x", lang="en", k=10, page=4, filters=ACME)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"text": "   "}, "empty"),
+        ({"k": 0}, "k must be"),
+        ({"page": 0}, "page must be"),
+        ({"filters": {"tenant": "acme", "title.en": "x"}}, "cannot filter"),
+        ({"filters": None}, "tenant"),
+        ({"lang": "EN; drop"}, "ISO"),
+        ({"mode": "magic"}, "unknown mode"),
+    ],
+)
+def test_invalid_requests(searcher: Searcher, kwargs: dict[str, Any], match: str) -> None:
+    args: dict[str, Any] = {"text": "Tesla", "lang": "en", "filters": ACME, **kwargs}
+    with pytest.raises(QueryError, match=match):
+        searcher.search(**args)
+
+
+def test_tenant_filter_isolates_tenants(searcher: Searcher) -> None:
+    for mode in MODES:
+        res = searcher.search(
+            "Nikola Tesla 1856", lang="en", mode=mode, k=10, filters={"tenant": "globex"}
+        )
+        assert [h.id for h in res.hits] == ["tesla-globex"], mode
+
+
+def test_source_filtering_highlights_and_no_vectors(searcher: Searcher) -> None:
+    res = searcher.search("Kaffee Koffein", lang="de", mode="bm25", k=3, filters=ACME)
+    top = res.hits[0]
+    assert top.id == "coffee-de"
+    assert "embedding" not in top.source and "sparse" not in top.source
+    assert any(p.endswith(".de") for p in top.highlights), top.highlights
+    assert "<em>" in " ".join(f for frags in top.highlights.values() for f in frags)
+    slim = searcher.search(
+        "Kaffee", lang="de", mode="auto", k=3, filters=ACME, source_includes=["title"]
+    )
+    assert set(slim.hits[0].source) <= {"title", "doc_id", "chunk_no", "lang"}
+
+
+async def test_async_returns_the_same_hits(searcher: Searcher, cfg: Config) -> None:
+    async with AsyncSearcher(cfg, encoder=searcher._get_encoder()) as asearcher:
+        for mode in MODES:
+            args: dict[str, Any] = {"lang": "de", "mode": mode, "k": 5, "filters": ACME}
+            a = await asearcher.search("Wann wurde Nikola Tesla geboren?", **args)
+            s = searcher.search("Wann wurde Nikola Tesla geboren?", **args)
+            assert [(h.id, round(h.score, 5)) for h in a.hits] == [
+                (h.id, round(h.score, 5)) for h in s.hits
+            ], mode
+
+
+def test_cli_search_json_and_table(searcher: Searcher, cfg: Config, tmp_path: Any) -> None:
+    from click.testing import CliRunner
+
+    from babelsearch.cli.search import command
+
+    path = tmp_path / "cfg.json"
+    # YAML is a superset of JSON, so the test can write the config without yaml.
+    path.write_text(
+        json.dumps(
+            {
+                "index": {"name": cfg.index.name},
+                "languages": list(cfg.languages),
+                "fields": {
+                    "text": list(cfg.fields.text),
+                    "metadata": dict(cfg.fields.metadata),
+                    "tenant": "tenant",
+                },
+                "search": {"candidates": 30},
+            }
+        )
+    )
+    runner = CliRunner()
+    base = [
+        "Wann wurde Nikola Tesla geboren?",
+        "--config",
+        str(path),
+        "--url",
+        cfg.cluster.url,
+        "--lang",
+        "de",
+        "--filter",
+        "tenant=acme",
+        "--filter",
+        "lang=en",
+    ]
+    out = runner.invoke(command, [*base, "--json", "--k", "2"])
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.output)
+    assert data["hits"][0]["id"] == "tesla-en" and data["hits"][0]["title"] == "Nikola Tesla"
+    assert data["mode"] == "auto" and data["query_lang"] == "de" and data["took_ms"] > 0
+    table = runner.invoke(command, [*base, "--mode", "hybrid", "--explain"])
+    assert table.exit_code == 0, table.output
+    assert "tesla-en" in table.output and "norm" in table.output
+    bad = runner.invoke(command, [*base, "--filter", "nope=1"])
+    assert bad.exit_code == 1 and "Error: cannot filter on 'nope'" in bad.output
