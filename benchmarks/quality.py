@@ -15,6 +15,7 @@ is reciprocal rank fusion, so those rows are directly comparable.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 import time
@@ -64,16 +65,28 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--langs", nargs="+", default=list(DEV_LANGS))
     ap.add_argument("--modes", nargs="+", default=None, help="default: every mode")
     ap.add_argument("--limit", type=int, default=None, help="first N questions (quick check)")
+    ap.add_argument(
+        "--sample", type=int, default=None, help="N questions per language, all passages kept"
+    )
+    ap.add_argument("--concurrency", type=int, default=4, help="searches in flight")
+    ap.add_argument("--cache-dir", default=None, help="embedding cache (sqlite) reused across runs")
     ap.add_argument("--url", default=os.environ.get("BABELSEARCH_URL", "http://127.0.0.1:9200"))
     ap.add_argument("--out", default=str(RESULTS / "quality.json"))
     args = ap.parse_args(argv)
 
-    ds = load_xquad_r(args.data, args.langs, limit=args.limit)
+    ds = load_xquad_r(args.data, args.langs, limit=args.limit, sample=args.sample)
     cfg = eval_config(args.langs, ds.text_fields).with_cluster_url(args.url)
-    options = EvalOptions(modes=tuple(args.modes) if args.modes else None)
+    if args.cache_dir:
+        cfg = dataclasses.replace(
+            cfg, encoder=dataclasses.replace(cfg.encoder, cache_dir=args.cache_dir)
+        )
+    options = EvalOptions(
+        modes=tuple(args.modes) if args.modes else None, concurrency=args.concurrency
+    )
     t0 = time.perf_counter()
     result = run_eval(ds, cfg, options, progress=lambda m: print(m, file=sys.stderr, flush=True))
     result["wall_seconds"] = round(time.perf_counter() - t0, 1)
+    result["sample"] = {"limit": args.limit, "questions_per_language": args.sample}
     result["reference"] = {s: {"metric": m, **ref} for s, (m, ref) in REFERENCE.items()}
 
     out = Path(args.out)
@@ -83,7 +96,9 @@ def main(argv: list[str] | None = None) -> int:
         [
             f"# XQuAD-R quality ({', '.join(args.langs)}; encoder {result['encoder']['kind']}; "
             f"{result['counts']['candidates']} candidates, "
-            f"{result['counts']['queries']} questions)",
+            f"{result['counts']['queries']} questions"
+            + (f", sampled: {args.sample} per language" if args.sample else "")
+            + ")",
             "## Mode × setting (MRR / mAP)",
             markdown_table(result),
             "## Against the reference measurement",

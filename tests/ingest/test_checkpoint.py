@@ -82,9 +82,6 @@ def test_atomic_write_never_leaves_a_partial_file(tmp_path: Path) -> None:
     class Boom(Exception):
         pass
 
-    class Bad(bytes):
-        pass
-
     # a failure while writing leaves the old file intact and no temp files behind
     orig = os.fsync
 

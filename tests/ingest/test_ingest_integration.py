@@ -191,3 +191,89 @@ def test_backfill_restores_settings_even_when_the_run_fails(
     assert _settings(ingest_client, index) == before == ("7s", "0")
     ok = ing.run(make_docs(20))
     assert ok.indexed == 20 and _settings(ingest_client, index) == before
+
+
+class _LyingEncoder(HashEncoder):
+    """Claims 512 dimensions but returns 256 for texts mentioning 'short-vector'."""
+
+    def encode_documents(self, texts: Any) -> Any:
+        out = super().encode_documents(texts)
+        if any("short-vector" in t for t in texts):
+            from babelsearch.encoders.base import Encoded
+
+            return Encoded(out.dense[:, :256].copy())
+        return out
+
+
+def test_wrong_dimension_vectors_are_dead_lettered(
+    ingest_url: str, ingest_client: Any, prefix: str, tmp_path: Path
+) -> None:
+    enc = _LyingEncoder()
+    cfg = make_config(ingest_url, prefix, encode_batch_size=4)
+    create_index(ingest_client, cfg, enc.info)
+    recs = [{"id": f"ok{i}", "body": f"fine text {i}", "lang": "en"} for i in range(8)]
+    recs += [{"id": "bad", "body": "a short-vector text", "lang": "de"}]
+    dl = tmp_path / "dl.jsonl"
+    report = Ingestor(cfg, client=ingest_client, encoder=enc, dead_letter=dl).run(recs)
+    assert (report.indexed, report.dead_lettered) == (8, 1)
+    (entry,) = [orjson.loads(x) for x in dl.read_bytes().splitlines()]
+    assert entry["id"] == "bad" and entry["code"] == "encoder_wrong_dimension"
+    assert entry["record"]["body"] == "a short-vector text"
+
+
+def test_csv_parquet_and_directory_inputs(
+    ingest_url: str, ingest_client: Any, prefix: str, tmp_path: Path
+) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    enc = HashEncoder()
+    cfg = make_config(ingest_url, prefix)
+    create_index(ingest_client, cfg, enc.info)
+    csv_path = tmp_path / "in.csv"
+    csv_path.write_text(
+        "id,title,body,n\nc1,Titel,Ein Text über Flüsse,3\nc2,,Another one,\n", encoding="utf-8"
+    )
+    pq_path = tmp_path / "in.parquet"
+    pq.write_table(
+        pa.table({"id": ["p1", "p2"], "body": ["Un texte", "Otro texto"], "lang": ["fr", "es"]}),
+        pq_path,
+    )
+    docs = tmp_path / "docs"
+    (docs / "guide").mkdir(parents=True)
+    (docs / "readme.md").write_text("# Welcome\n\nSome words here.\n", encoding="utf-8")
+    (docs / "guide" / "intro.txt").write_text("Intro line\nMore text.\n", encoding="utf-8")
+    ing = Ingestor(cfg, client=ingest_client, encoder=enc, dead_letter=tmp_path / "dl.jsonl")
+    for path in (csv_path, pq_path, docs):
+        report = ing.run(str(path))
+        assert report.indexed == 2 and report.consistent, (path, report)
+    _ids, doc_ids = all_ids(ingest_client, prefix)
+    assert sorted(doc_ids) == ["c1", "c2", "guide/intro.txt", "p1", "p2", "readme.md"]
+    readme = ingest_client.get(index=prefix, id="readme.md")["_source"]
+    assert readme["title"]["neutral"] == "Welcome"
+    assert ingest_client.get(index=prefix, id="c1")["_source"]["n"] == 3
+    assert ingest_client.get(index=prefix, id="p1")["_source"]["lang"] == "fr"
+
+
+def test_partially_failed_document_is_removed_and_dead_lettered_whole(
+    ingest_url: str, ingest_client: Any, prefix: str, tmp_path: Path
+) -> None:
+    enc = _LyingEncoder()
+    cfg = make_config(
+        ingest_url, prefix, encode_batch_size=1, chunking={"max_chars": 80, "overlap_chars": 0}
+    )
+    create_index(ingest_client, cfg, enc.info)
+    body = " ".join(f"Sentence number {i} is fine." for i in range(12))
+    body += " This one has a short-vector inside. And a good ending sentence here."
+    recs = [
+        {"id": "partial", "body": body, "lang": "en"},
+        {"id": "whole", "body": "A normal document.", "lang": "en"},
+    ]
+    dl = tmp_path / "dl.jsonl"
+    report = Ingestor(cfg, client=ingest_client, encoder=enc, dead_letter=dl).run(recs)
+    assert (report.indexed, report.dead_lettered, report.chunks_indexed) == (1, 1, 1)
+    (entry,) = [orjson.loads(x) for x in dl.read_bytes().splitlines()]
+    assert entry["id"] == "partial" and entry["code"] == "encoder_wrong_dimension"
+    assert "(chunk partial#" in entry["reason"]
+    ids, doc_ids = all_ids(ingest_client, prefix)
+    assert ids == ["whole"] and doc_ids == ["whole"]  # no orphan chunks of "partial"

@@ -14,20 +14,35 @@ import pytest
 pytestmark = pytest.mark.integration
 
 CASES = [
-    ("english", "The running foxes jumped over the lazy dogs",
-     ["run", "fox", "jump", "over", "lazi", "dog"]),
+    (
+        "english",
+        "The running foxes jumped over the lazy dogs",
+        ["run", "fox", "jump", "over", "lazi", "dog"],
+    ),
     ("german", "Die Häuser waren schöner als die Bücher", ["haus", "schon", "buch"]),
-    ("french", "Les chevaux mangeaient des pommes dans les jardins",
-     ["cheval", "mangeaient", "pome", "jardin"]),
-    ("spanish", "Los niños corrían por las calles de la ciudad",
-     ["niñ", "corrian", "call", "ciudad"]),
-    ("russian", "Быстрые собаки бегали по зелёным полям",
-     ["быстр", "собак", "бега", "зелен", "пол"]),
+    (
+        "french",
+        "Les chevaux mangeaient des pommes dans les jardins",
+        ["cheval", "mangeaient", "pome", "jardin"],
+    ),
+    (
+        "spanish",
+        "Los niños corrían por las calles de la ciudad",
+        ["niñ", "corrian", "call", "ciudad"],
+    ),
+    (
+        "russian",
+        "Быстрые собаки бегали по зелёным полям",
+        ["быстр", "собак", "бега", "зелен", "пол"],
+    ),
     ("arabic", "الكتاب الجديد في المكتبة", ["كتاب", "جديد", "مكتب"]),
     ("hindi", "बच्चे किताबें पढ़ रहे हैं", ["बचच", "किताब", "पढ"]),
     ("thai", "ภาษาไทยง่ายนิดเดียว", ["ภาษา", "ไทย", "ง่าย", "นิดเดียว"]),
-    ("cjk", "東京都に住んでいます",
-     ["東京", "京都", "都に", "に住", "住ん", "んで", "でい", "いま", "ます"]),
+    (
+        "cjk",
+        "東京都に住んでいます",
+        ["東京", "京都", "都に", "に住", "住ん", "んで", "でい", "いま", "ます"],
+    ),
     ("cjk", "我爱北京天安门", ["我爱", "爱北", "北京", "京天", "天安", "安门"]),
 ]
 

@@ -8,6 +8,7 @@ makes the two sub-queries disagree, so the weights decide which document wins.
 
 from __future__ import annotations
 
+import itertools
 import math
 from typing import Any
 
@@ -44,8 +45,10 @@ def _index(client: Any, index: str, docs: list[tuple[int, int]]) -> None:
         rad = math.radians(angle)
         actions.append({"index": {"_index": index, "_id": f"d{i}"}})
         actions.append(
-            {"body": " ".join(["river"] * tf + ["stone"] * (6 - tf)),
-             "vec": [math.cos(rad), math.sin(rad)]}
+            {
+                "body": " ".join(["river"] * tf + ["stone"] * (6 - tf)),
+                "vec": [math.cos(rad), math.sin(rad)],
+            }
         )
     assert not client.bulk(body=actions, refresh=True)["errors"]
 
@@ -78,7 +81,7 @@ def _min_max(scores: dict[str, float]) -> dict[str, float]:
 
 def _assert_order_without_ties(expected: list[tuple[str, float]], gap: float) -> None:
     values = [s for _, s in expected]
-    assert all(a - b > gap for a, b in zip(values, values[1:], strict=False)), (
+    assert all(a - b > gap for a, b in itertools.pairwise(values)), (
         f"test data has near-ties: {expected}"
     )
 
@@ -159,4 +162,3 @@ def test_rrf_score_ranker_fuses_by_rank(client: Any, unique_name: str) -> None:
     assert [d for d, _ in got] == [d for d, _ in expected]
     for (_, score), (_, want) in zip(got, expected, strict=True):
         assert score == pytest.approx(want, rel=1e-5)
-

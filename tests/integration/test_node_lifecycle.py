@@ -54,8 +54,9 @@ def _java_only_path(tmp_path: Path) -> str:
     return str(bin_dir)
 
 
-def test_cli_lifecycle(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                       opensearch_url: str) -> None:
+def test_cli_lifecycle(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, opensearch_url: str
+) -> None:
     # The session node (or CI's) has assembled the home already; make sure of it.
     LocalNode().assemble()
     port = _free_port()
@@ -110,8 +111,9 @@ def test_start_on_a_busy_port_is_a_clear_error(tmp_path: Path) -> None:
     assert _jvms_with(str(tmp_path)) == []
 
 
-def test_missing_java_names_what_to_install(tmp_path: Path,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_java_names_what_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.delenv("JAVA_HOME", raising=False)
     monkeypatch.delenv("OPENSEARCH_JAVA_HOME", raising=False)
@@ -120,16 +122,16 @@ def test_missing_java_names_what_to_install(tmp_path: Path,
         LocalNode(home=tmp_path / "home").start()
 
 
-def test_missing_maven_names_what_to_install(tmp_path: Path,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_maven_names_what_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("PATH", _java_only_path(tmp_path))
     with pytest.raises(NodeError, match="apt-get install openjdk-17-jdk-headless maven"):
         LocalNode(home=tmp_path / "empty-home").assemble()
     assert not (tmp_path / "empty-home" / "lib").exists()
 
 
-def test_3x_without_jdk21_is_a_clear_error(tmp_path: Path,
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_3x_without_jdk21_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     java17 = [j for j in ("/usr/lib/jvm/java-17-openjdk-amd64/bin/java",) if Path(j).exists()]
     java = java17[0] if java17 else node_maven.find_java(17)
     if node_maven.java_major(java) >= 21:

@@ -7,6 +7,7 @@ weights without a model on the cluster: the query's token weights are sent inlin
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import pytest
@@ -25,12 +26,11 @@ QUERY = {"berlin": 1.5, "capital": 1.0, "germany": 0.8}
 
 def _expected() -> list[tuple[str, float]]:
     scores = {
-        doc: sum(w * feats.get(tok, 0.0) for tok, w in QUERY.items())
-        for doc, feats in DOCS.items()
+        doc: sum(w * feats.get(tok, 0.0) for tok, w in QUERY.items()) for doc, feats in DOCS.items()
     }
     ranked = sorted(((d, s) for d, s in scores.items() if s > 0), key=lambda kv: -kv[1])
     values = [s for _, s in ranked]
-    assert all(a - b > 0.1 for a, b in zip(values, values[1:], strict=False)), ranked
+    assert all(a - b > 0.1 for a, b in itertools.pairwise(values)), ranked
     return ranked
 
 
@@ -73,9 +73,7 @@ def test_rank_feature_linear_clauses_rank_the_same(client: Any, unique_name: str
         {"rank_feature": {"field": f"sparse.{tok}", "linear": {}, "boost": weight}}
         for tok, weight in QUERY.items()
     ]
-    resp = client.search(
-        index=index, body={"size": 10, "query": {"bool": {"should": should}}}
-    )
+    resp = client.search(index=index, body={"size": 10, "query": {"bool": {"should": should}}})
     _check(resp["hits"]["hits"])
 
 

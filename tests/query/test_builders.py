@@ -15,10 +15,16 @@ import pytest
 
 from babelsearch.config import parse_config
 from babelsearch.errors import ConfigError, QueryError
-from babelsearch.query import FusionWeights, SearchSpec, build_filters, build_request
+from babelsearch.query import (
+    FusionWeights,
+    SearchSpec,
+    available_modes,
+    build_filters,
+    build_request,
+    resolve_mode,
+)
 from babelsearch.query.builder import explain_request
 from babelsearch.query.lexical import crossing_terms, lexical_fields, lexical_query
-from babelsearch.query.searcher import available_modes, resolve_mode
 from babelsearch.query.sparse import rank_feature_query
 from babelsearch.types import Capabilities
 

@@ -84,7 +84,20 @@ def _eval_options(func: F) -> F:
             default=None,
             help="Only the first N questions (and the passages that hold them).",
         ),
+        click.option(
+            "--sample",
+            type=click.IntRange(min=1),
+            default=None,
+            help="XQuAD-R: N questions per language spread over the file; all passages kept.",
+        ),
         click.option("-k", "--k", "k", type=click.IntRange(min=1), default=100, show_default=True),
+        click.option(
+            "--concurrency",
+            type=click.IntRange(min=1, max=64),
+            default=4,
+            show_default=True,
+            help="Searches in flight.",
+        ),
         click.option("--keep-index", is_flag=True, help="Keep the eval index for inspection."),
         click.option(
             "--index", "index_name", default=None, help="Index alias (default: a throwaway name)."
@@ -106,7 +119,9 @@ def _run(
     settings: Sequence[str],
     pairs: Sequence[str],
     limit: int | None,
+    sample: int | None,
     k: int,
+    concurrency: int,
     keep_index: bool,
     index_name: str | None,
     no_png: bool,
@@ -123,11 +138,11 @@ def _run(
     if kind == "xquad-r":
         if not lang_list:
             raise ConfigError("--langs: XQuAD-R needs the languages to load, e.g. --langs en de")
-        ds = load_xquad_r(data_dir, lang_list, limit=limit)
+        ds = load_xquad_r(data_dir, lang_list, limit=limit, sample=sample)
     else:
         ds = load_beir(data_dir, lang_list or None)
-        if limit is not None:
-            ds = _limit_beir(ds, limit)
+        if limit is not None or sample is not None:
+            ds = _limit_beir(ds, limit or sample or 0)
     base = load_config(config_path) if config_path else None
     cfg = eval_config(lang_list or ds.langs, ds.text_fields, base=base, index_name=index_name, k=k)
     cfg = cfg.with_cluster_url(url)
@@ -137,6 +152,7 @@ def _run(
         pairs=tuple(parse_pairs(_words(pairs))) if pairs else None,
         k=k,
         keep_index=keep_index,
+        concurrency=concurrency,
     )
     result = run_eval(ds, cfg, options, progress=lambda msg: click.echo(msg, err=True))
     path = write_json(result, out)

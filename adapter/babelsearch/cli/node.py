@@ -57,7 +57,9 @@ def command() -> None:
 @command.command("start")
 @_where
 @click.option("--heap", default="1g", show_default=True, help="JVM heap per node (512m, 1g).")
-@click.option("--data-dir", type=click.Path(file_okay=False), default=None, help="Data, logs, config.")
+@click.option(
+    "--data-dir", type=click.Path(file_okay=False), default=None, help="Data, logs, config."
+)
 @click.option("--nodes", type=click.IntRange(1, 5), default=1, show_default=True)
 @click.option("--security", is_flag=True, help="TLS + basic auth with generated certificates.")
 @click.option("--timeout", type=float, default=240.0, show_default=True, help="Seconds to wait.")
@@ -75,8 +77,9 @@ def start(
     no_wait: bool,
 ) -> None:
     """Assemble (first time only, via mvn) and start the node; print its URL when healthy."""
-    node = _node(os_version, home, port, heap=heap, data_dir=data_dir, nodes=nodes,
-                 security=security)
+    node = _node(
+        os_version, home, port, heap=heap, data_dir=data_dir, nodes=nodes, security=security
+    )
     if node.status().running:
         click.echo(f"already running: {node.url} (pid {node.pid})", err=True)
     else:
@@ -88,16 +91,20 @@ def start(
 
         user, _password = admin_auth(node.data_dir)
         click.echo(
-            f"user {user}; password and CA in {node.data_dir / 'certs'} "
-            "(admin.json, root-ca.pem)",
+            f"user {user}; password and CA in {node.data_dir / 'certs'} (admin.json, root-ca.pem)",
             err=True,
         )
 
 
 @command.command("stop")
 @_where
-@click.option("--timeout", type=float, default=60.0, show_default=True,
-              help="Seconds between SIGTERM and SIGKILL.")
+@click.option(
+    "--timeout",
+    type=float,
+    default=60.0,
+    show_default=True,
+    help="Seconds between SIGTERM and SIGKILL.",
+)
 @handle_errors
 def stop(os_version: str | None, home: str | None, port: int, timeout: float) -> None:
     """Stop the node this command started on --port (only that process)."""
@@ -123,7 +130,9 @@ def status(os_version: str | None, home: str | None, port: int, as_json: bool) -
 @command.command("logs")
 @_where
 @click.option("-n", "lines", type=int, default=50, show_default=True, help="Lines to print.")
-@click.option("--node-index", type=int, default=0, show_default=True, help="Which node of a cluster.")
+@click.option(
+    "--node-index", type=int, default=0, show_default=True, help="Which node of a cluster."
+)
 @handle_errors
 def logs(os_version: str | None, home: str | None, port: int, lines: int, node_index: int) -> None:
     """Print the tail of the node's log."""

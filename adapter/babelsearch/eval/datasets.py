@@ -188,14 +188,19 @@ def _read_json(path: Path) -> Any:
 
 
 def load_xquad_r(
-    data_dir: str | Path, langs: Sequence[str], limit: int | None = None
+    data_dir: str | Path,
+    langs: Sequence[str],
+    limit: int | None = None,
+    sample: int | None = None,
 ) -> EvalDataset:
     """Read ``<data_dir>/<lang>.json`` for each language.
 
     Candidates are sentences with ids ``<lang>-<paragraph>-<sentence>`` (paragraph counted
     over the whole file), stable across runs. ``limit`` keeps the first ``limit``
     questions (in the first language's order) and only the paragraphs that hold them,
-    so a quick run is small on both sides.
+    so a quick run is small on both sides. ``sample`` keeps every candidate but only
+    ``sample`` questions spread evenly over the file (every n-th), so the haystack is as
+    hard as in a full run and only the number of questions -- the run time -- shrinks.
     """
     root = Path(data_dir)
     if not langs:
@@ -226,6 +231,9 @@ def load_xquad_r(
     common = [qid for qid in order if all(qid in answers[lang] for lang in langs)]
     if limit is not None:
         common = common[:limit]
+    if sample is not None and 0 < sample < len(common):
+        step = len(common) / sample
+        common = [common[int(i * step)] for i in range(sample)]
     keep = set(common)
 
     queries: list[EvalQuery] = []

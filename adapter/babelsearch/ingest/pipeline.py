@@ -20,7 +20,7 @@ import os
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -34,19 +34,32 @@ from .run import Run
 
 __all__ = ["Ingestor"]
 
+if TYPE_CHECKING:  # pragma: no cover
+    from opensearchpy import OpenSearch
+
+    from ..encoders.base import Encoder
+    from ..lang.base import Detector
+
 log = logging.getLogger("babelsearch.ingest")
 
 
 class Ingestor:
-    """Bulk-load records into ``cfg.index.name`` (the alias). See :meth:`run`."""
+    """Bulk-load records into ``cfg.index.name`` (the alias). See :meth:`run`.
+
+    ``client`` should be built with ``cluster.connect(cfg, retries=False)`` (the default
+    when omitted): the sink is the one retry layer for bulk writes. ``encoder`` and
+    ``detector`` default to the configured ones; tests and services inject their own.
+    ``dead_letter`` / ``checkpoint`` override the config paths; ``create`` applies the
+    mapping when the alias is missing; ``progress`` ``None`` means "a bar on a TTY".
+    """
 
     def __init__(
         self,
         cfg: Config,
         *,
-        client: Any = None,
-        encoder: Any = None,
-        detector: Any = None,
+        client: OpenSearch | None = None,
+        encoder: Encoder | None = None,
+        detector: Detector | None = None,
         dead_letter: str | os.PathLike[str] | None = None,
         checkpoint: str | os.PathLike[str] | None = None,
         input_format: Format | None = None,
@@ -94,12 +107,10 @@ class Ingestor:
                 f"the alias {alias!r} does not exist; run "
                 f"`babelsearch mappings apply --config {src}` first (or pass --create)"
             )
-        from ..schema import build_index_body, versioned_name
+        from ..admin import apply  # the mappings engineer's create-or-update
 
-        body = dict(build_index_body(self.cfg, self._encoder_obj().info))
-        body["aliases"] = {alias: {"is_write_index": True}}
-        with cluster_errors():
-            client.indices.create(index=versioned_name(alias, 1), body=body)
+        result = apply(self.cfg, client=client, info=self._encoder_obj().info)
+        log.info("created %s behind the alias %s", result.index, alias)
 
     def _check_fingerprint(self, client: Any, info: Any) -> None:
         from ..cluster import cluster_errors

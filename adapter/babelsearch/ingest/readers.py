@@ -336,7 +336,7 @@ def detect_format(path: str) -> Format:
     if p.is_dir():
         return "dir"
     suffix = p.suffix.lower()
-    if suffix in (".jsonl", ".ndjson", ".json"):
+    if suffix in (".jsonl", ".ndjson"):
         return "jsonl"
     if suffix in (".csv", ".tsv"):
         return "csv"

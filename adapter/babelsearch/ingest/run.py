@@ -43,6 +43,8 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["Run"]
 
 _STOP = object()
+FLUSH_AFTER = 2.0
+"""Seconds a partial bulk request may wait for more actions before it is sent anyway."""
 
 
 @dataclass
@@ -279,6 +281,7 @@ class Run:
         bulk = self.cfg.ingest.bulk
         pending: list[tuple[_DocState, Action]] = []
         states: dict[tuple[int, str], _DocState] = {}
+        since = time.monotonic()
 
         def flush(all_: bool) -> None:
             nonlocal pending
@@ -307,10 +310,13 @@ class Run:
             if self.fatal is not None:
                 continue
             try:
+                if not pending:
+                    since = time.monotonic()
                 for st, action in self._encode(item, encoder):
                     states[(action.doc_key, action.chunk_id)] = st
                     pending.append((st, action))
-                flush(False)
+                # a slow encoder must not hold acknowledged progress back for long
+                flush(time.monotonic() - since >= FLUSH_AFTER)
             except BaseException as exc:
                 self.fatal = self.fatal or exc
         if pending and self.fatal is None:

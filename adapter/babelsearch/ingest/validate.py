@@ -31,9 +31,21 @@ __all__ = ["MAX_ID_BYTES", "Rejected", "auto_id", "to_document"]
 MAX_ID_BYTES = 512
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# Chunk n > 0 of document X is stored as ``X#n``: a user id of that shape would
+# overwrite (or be overwritten by) another document's chunk, silently.
+_CHUNK_LIKE = re.compile(r"#[0-9]+$")
 _LANG = re.compile(r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$")
 
 _INT_TYPES = {"integer", "long", "short", "byte", "unsigned_long"}
+# Inclusive bounds: a value outside them would fail serialisation (orjson stops at
+# 64 bits) or the mapping, and must be this record's dead letter, not a fatal error.
+_INT_RANGE = {
+    "byte": (-(2**7), 2**7 - 1),
+    "short": (-(2**15), 2**15 - 1),
+    "integer": (-(2**31), 2**31 - 1),
+    "long": (-(2**63), 2**63 - 1),
+    "unsigned_long": (0, 2**64 - 1),
+}
 _FLOAT_TYPES = {"float", "double", "half_float", "scaled_float"}
 _STR_TYPES = {"keyword", "text", "match_only_text", "wildcard", "constant_keyword"}
 
@@ -66,6 +78,8 @@ def _check_id(value: Any) -> tuple[str | None, str | None]:
         return None, f"id_too_long: more than {MAX_ID_BYTES} bytes"
     if _CONTROL.search(sid):
         return None, "id_control_chars: the id contains control characters"
+    if _CHUNK_LIKE.search(sid):
+        return None, "reserved_id: ids ending in '#<number>' are reserved for chunk ids"
     return sid, None
 
 
@@ -81,13 +95,19 @@ def _check_meta(name: str, typ: str, value: Any, coerce: bool) -> tuple[Any, str
     if t in _INT_TYPES:
         if coerce and isinstance(value, str):
             try:
-                return int(value.strip()), None
+                value = int(value.strip())
             except ValueError:
                 return None, bad
         if isinstance(value, bool) or not isinstance(value, int):
-            if isinstance(value, float) and value.is_integer():
-                return int(value), None
-            return None, bad
+            if not (isinstance(value, float) and value.is_integer()):
+                return None, bad
+            value = int(value)
+        low, high = _INT_RANGE[t]
+        if not low <= value <= high:
+            return (
+                None,
+                f"metadata_out_of_range: {name} is {typ}, {str(value)[:40]} is out of range",
+            )
         return value, None
     if t in _FLOAT_TYPES:
         if coerce and isinstance(value, str):

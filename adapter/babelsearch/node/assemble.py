@@ -11,20 +11,23 @@ half-built home that a later ``start`` would trust.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import re
 import shutil
 import tempfile
 import time
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from ..errors import NodeError
 from .configfiles import write_default_config
 from .maven import resolve_all
-from .spec import SECURITY_PLUGIN, DistributionSpec, ModuleSpec
+from .spec import SECURITY_PLUGIN, DistributionSpec, ModuleSpec, PluginSpec
 
-__all__ = ["MARKER", "assemble", "is_assembled", "missing_plugins"]
+__all__ = ["MARKER", "add_plugins", "assemble", "is_assembled", "missing_plugins"]
 
 MARKER = ".babelsearch-assembled.json"
 _VERSION_SUFFIX = re.compile(r"-\d[^/]*\.jar$")
@@ -58,7 +61,9 @@ def _plugin_classname(jar: Path) -> str:
     return candidates[0]
 
 
-def _descriptor(name: str, classname: str, spec: DistributionSpec, extended: tuple[str, ...]) -> str:
+def _descriptor(
+    name: str, classname: str, spec: DistributionSpec, extended: tuple[str, ...]
+) -> str:
     return "\n".join(
         [
             f"description=OpenSearch module {name} (assembled by babelsearch)",
@@ -74,8 +79,9 @@ def _descriptor(name: str, classname: str, spec: DistributionSpec, extended: tup
     )
 
 
-def _install_module(mod: ModuleSpec, src: Path, dest: Path, spec: DistributionSpec,
-                    lib_names: set[str]) -> None:
+def _install_module(
+    mod: ModuleSpec, src: Path, dest: Path, spec: DistributionSpec, lib_names: set[str]
+) -> None:
     dest.mkdir(parents=True)
     main_jar = src / f"{mod.artifact_id}-{spec.version}.jar"
     if not main_jar.is_file():
@@ -105,28 +111,67 @@ def _install_plugin(zip_dir: Path, dest: Path) -> None:
         raise NodeError(f"{zips[0].name} has no plugin-descriptor.properties")
 
 
-def assemble(spec: DistributionSpec, home: Path, *, security: bool = False,
-             force: bool = False) -> Path:
-    """Build the distribution at ``home`` (no-op when it is already there)."""
-    if is_assembled(home) and not force and not missing_plugins(home, security=security):
-        return home
+def _mvn_log(home: Path, spec: DistributionSpec) -> Path:
+    return home.parent / f"mvn-opensearch-{spec.version}.log"
+
+
+def add_plugins(spec: DistributionSpec, home: Path, plugins: list[PluginSpec]) -> None:
+    """Install extra plugins into an assembled home without touching lib/ or modules/.
+
+    A node already running from this home keeps running (plugins are read at start).
+    """
+    with tempfile.TemporaryDirectory(prefix=f".{home.name}-", dir=home.parent) as tmp:
+        parts = resolve_all(
+            spec, Path(tmp) / "mvn", plugins=plugins, core=False, log=_mvn_log(home, spec)
+        )
+        for plugin in plugins:
+            staged = Path(tmp) / "plugins" / plugin.folder
+            _install_plugin(parts[f"plugin-{plugin.folder}"], staged)
+            staged.rename(home / "plugins" / plugin.folder)
+
+
+@contextlib.contextmanager
+def _home_lock(home: Path) -> Iterator[None]:
+    """One assembler per home at a time (a test session and a CLI may race)."""
     home.parent.mkdir(parents=True, exist_ok=True)
+    with (home.parent / f".{home.name}.lock").open("w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def assemble(
+    spec: DistributionSpec, home: Path, *, security: bool = False, force: bool = False
+) -> Path:
+    """Build the distribution at ``home`` (no-op when it is already there)."""
+    with _home_lock(home):
+        if is_assembled(home) and not force:
+            if missing_plugins(home, security=security):
+                add_plugins(spec, home, [SECURITY_PLUGIN])
+            return home
+        return _assemble(spec, home, security=security)
+
+
+def _assemble(spec: DistributionSpec, home: Path, *, security: bool) -> Path:
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix=f".{home.name}-", dir=home.parent) as tmp:
         staging = Path(tmp) / "dist"
-        parts = resolve_all(spec, Path(tmp) / "mvn", security=security,
-                            log=home.parent / f"mvn-opensearch-{spec.version}.log")
+        plugins = list(spec.plugins) + ([SECURITY_PLUGIN] if security else [])
+        parts = resolve_all(spec, Path(tmp) / "mvn", plugins=plugins, log=_mvn_log(home, spec))
         (staging / "lib").mkdir(parents=True)
         for jar in sorted(parts["lib"].glob("*.jar")):
             shutil.copy2(jar, staging / "lib" / jar.name)
         lib_names = {_artifact_name(j.name) for j in (staging / "lib").glob("*.jar")}
         for mod in spec.modules:
-            _install_module(mod, parts[f"module-{mod.name}"], staging / "modules" / mod.name,
-                            spec, lib_names)
+            _install_module(
+                mod, parts[f"module-{mod.name}"], staging / "modules" / mod.name, spec, lib_names
+            )
         (staging / "plugins").mkdir()
         for key, folder in parts.items():
             if key.startswith("plugin-"):
-                _install_plugin(folder, staging / "plugins" / key[len("plugin-"):])
+                _install_plugin(folder, staging / "plugins" / key[len("plugin-") :])
         write_default_config(staging / "config")
         (staging / MARKER).write_text(
             json.dumps(

@@ -42,12 +42,16 @@ _JVM_OPTIONS = """\
 -XX:ErrorFile=logs/hs_err_pid%p.log
 """
 
-_LOG4J2 = """\
+# @LOG@ stands for the log path prefix the server fills in from path.logs and cluster.name.
+_LOG_PREFIX = "${sys:opensearch.logs.base_path}${sys:file.separator}" + (
+    "${sys:opensearch.logs.cluster_name}"
+)
+_LOG4J2_TEMPLATE = """\
 status = error
 appender.rolling.type = RollingFile
 appender.rolling.name = rolling
-appender.rolling.fileName = ${sys:opensearch.logs.base_path}${sys:file.separator}${sys:opensearch.logs.cluster_name}.log
-appender.rolling.filePattern = ${sys:opensearch.logs.base_path}${sys:file.separator}${sys:opensearch.logs.cluster_name}-%i.log.gz
+appender.rolling.fileName = @LOG@.log
+appender.rolling.filePattern = @LOG@-%i.log.gz
 appender.rolling.layout.type = PatternLayout
 appender.rolling.layout.pattern = [%d{ISO8601}][%-5p][%-25c{1.}] [%node_name]%marker %m%n
 appender.rolling.policies.type = Policies
@@ -58,8 +62,8 @@ appender.rolling.strategy.max = 3
 
 appender.deprecation.type = RollingFile
 appender.deprecation.name = deprecation
-appender.deprecation.fileName = ${sys:opensearch.logs.base_path}${sys:file.separator}${sys:opensearch.logs.cluster_name}_deprecation.log
-appender.deprecation.filePattern = ${sys:opensearch.logs.base_path}${sys:file.separator}${sys:opensearch.logs.cluster_name}_deprecation-%i.log.gz
+appender.deprecation.fileName = @LOG@_deprecation.log
+appender.deprecation.filePattern = @LOG@_deprecation-%i.log.gz
 appender.deprecation.layout.type = PatternLayout
 appender.deprecation.layout.pattern = [%d{ISO8601}][%-5p][%-25c{1.}] [%node_name]%marker %m%n
 appender.deprecation.policies.type = Policies
@@ -76,6 +80,9 @@ logger.deprecation.level = warn
 logger.deprecation.appenderRef.deprecation.ref = deprecation
 logger.deprecation.additivity = false
 """
+
+
+_LOG4J2 = _LOG4J2_TEMPLATE.replace("@LOG@", _LOG_PREFIX)
 
 
 def node_settings_yaml(settings: Mapping[str, Any]) -> str:

@@ -86,6 +86,7 @@ class LocalNode:
         *,
         nodes: int = 1,
         security: bool = False,
+        extra_settings: dict[str, Any] | None = None,
     ) -> None:
         if nodes < 1:
             raise NodeError(f"--nodes must be at least 1, got {nodes}")
@@ -98,6 +99,8 @@ class LocalNode:
         self.heap = process.validate_heap(heap)
         self.nodes = nodes
         self.security = security
+        # Static node settings for fault tests (e.g. a tiny write queue); applied last.
+        self.extra_settings = dict(extra_settings or {})
         self.data_dir = (
             Path(data_dir).expanduser() if data_dir else self.home / "run" / f"node-{port}"
         )
@@ -125,9 +128,7 @@ class LocalNode:
         state = self._state()
         if not state:
             return []
-        return [
-            n["pid"] for n in state["nodes"] if process.is_our_process(n["pid"], n["conf"])
-        ]
+        return [n["pid"] for n in state["nodes"] if process.is_our_process(n["pid"], n["conf"])]
 
     # ------------------------------------------------------------- lifecycle
     def assemble(self, *, force: bool = False) -> Path:
@@ -160,7 +161,7 @@ class LocalNode:
         if self.security:
             from .security import prepare_security
 
-            tls = prepare_security(self.data_dir / "certs", self.nodes)
+            tls = prepare_security(self.data_dir / "certs", self.nodes, home=self.home, java=java)
         started: list[dict[str, Any]] = []
         self.state_file.parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -175,6 +176,7 @@ class LocalNode:
                 node_dir = self.data_dir / f"node-{i}"
                 if tls is not None:
                     settings.update(tls.settings_for(i, node_dir / "config"))
+                settings.update(self.extra_settings)
                 started.append(
                     process.launch(
                         java=java,
@@ -209,11 +211,31 @@ class LocalNode:
         tmp.write_text(json.dumps(state, indent=2))
         tmp.replace(self.state_file)
 
+    def _credentials(self, secure: bool) -> tuple[tuple[str, str] | None, str | None]:
+        """Admin user and CA bundle of a ``--security`` node (from its state's data dir)."""
+        if not secure:
+            return None, None
+        state = self._state() or {}
+        data_dir = Path(state.get("data_dir", self.data_dir))
+        return process.admin_auth(data_dir), str(data_dir / "certs" / "root-ca.pem")
+
+    @property
+    def ca_certs(self) -> str | None:
+        """The CA bundle clients must trust for a ``--security`` node."""
+        return self._credentials(True)[1] if self.security else None
+
+    def credentials(self) -> tuple[str, str] | None:
+        """``(user, password)`` of a ``--security`` node's admin, else None."""
+        return self._credentials(True)[0] if self.security else None
+
     def _wait_healthy(self, timeout: float) -> None:
         state = self._state() or {}
         pids = [n["pid"] for n in state.get("nodes", [])]
         error = process.wait_healthy(
-            self.url, pids=pids, nodes=self.nodes, timeout=timeout,
+            self.url,
+            pids=pids,
+            nodes=self.nodes,
+            timeout=timeout,
             auth=process.admin_auth(self.data_dir) if self.security else None,
             ca=str(self.data_dir / "certs" / "root-ca.pem") if self.security else None,
         )
@@ -264,16 +286,55 @@ class LocalNode:
             return True
         return self._stop_pids([rec], timeout=timeout)
 
+    def restart_node(self, index: int, *, timeout: float = 240.0) -> None:
+        """Start again one node that :meth:`stop_node` ended (same ports, data, certs).
+
+        Fault tests need a data node to come back and rejoin while the rest of the
+        cluster keeps serving; :meth:`start` cannot do that (it sees live nodes).
+        """
+        state = self._state()
+        if not state or index >= len(state["nodes"]):
+            raise NodeError(f"no node {index} is recorded for port {self.port}")
+        nodes = list(state["nodes"])
+        rec = nodes[index]
+        if process.is_our_process(rec["pid"], rec["conf"]):
+            return
+        java = process.require_java(self.spec)
+        settings = process.node_settings(
+            cluster_name=state["cluster_name"],
+            index=index,
+            http_port=rec["http_port"],
+            transport_ports=[n["transport_port"] for n in nodes],
+            security_installed=(self.home / "plugins" / SECURITY_PLUGIN.folder).is_dir(),
+        )
+        node_dir = Path(rec["conf"]).parent
+        tls = None
+        if state.get("security"):
+            from .security import prepare_security
+
+            data_dir = Path(state["data_dir"])
+            tls = prepare_security(data_dir / "certs", len(nodes), home=self.home, java=java)
+            settings.update(tls.settings_for(index, node_dir / "config"))
+        settings.update(self.extra_settings)
+        nodes[index] = process.launch(
+            java=java,
+            home=self.home,
+            node_dir=node_dir,
+            settings=settings,
+            heap=self.heap,
+            tls=tls,
+            index=index,
+        )
+        self._write_state(nodes, state["cluster_name"])
+        self._wait_healthy(timeout)
+
     def status(self) -> NodeStatus:
         state = self._state() or {}
         pids = self._live_pids()
         health = None
         if pids:
-            health = process.health_status(
-                self.url,
-                auth=process.admin_auth(self.data_dir) if self.security else None,
-                ca=str(self.data_dir / "certs" / "root-ca.pem") if self.security else None,
-            )
+            auth, ca = self._credentials(bool(state.get("security", self.security)))
+            health = process.health_status(state.get("url", self.url), auth=auth, ca=ca)
         return NodeStatus(
             running=bool(pids),
             url=state.get("url", self.url),

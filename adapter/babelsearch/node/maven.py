@@ -17,13 +17,14 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from ..errors import NodeError
-from .spec import DistributionSpec
+from .spec import DistributionSpec, PluginSpec
 
 __all__ = ["find_java", "find_mvn", "java_major", "optional_server_deps", "resolve_all"]
 
 INSTALL_HINT = "apt-get install openjdk-17-jdk-headless maven"
 _POM_NS = "{http://maven.apache.org/POM/4.0.0}"
 _MVN_TIMEOUT_S = 1800
+_MISSING = re.compile(r"Could not find artifact (\S+)|([\w.:-]+) was not found in")
 JVM_ROOT = Path("/usr/lib/jvm")
 """Where Debian (and most distributions) install JDKs; searched after JAVA_HOME and PATH."""
 
@@ -105,7 +106,15 @@ def _run_mvn(pom: Path, goals: list[str], log: Path) -> None:
         except subprocess.TimeoutExpired as exc:
             raise NodeError(f"mvn timed out after {_MVN_TIMEOUT_S}s; see {log}") from exc
     if proc.returncode != 0:
-        errors = [ln for ln in log.read_text(errors="replace").splitlines() if "[ERROR]" in ln]
+        text = log.read_text(errors="replace")
+        missing = _MISSING.search(text)
+        if missing:
+            artifact = missing.group(1) or missing.group(2)
+            raise NodeError(
+                f"{artifact} is not published (or not reachable) in the Maven "
+                f"repository: this OpenSearch version cannot be assembled here; full log: {log}"
+            )
+        errors = [ln for ln in text.splitlines() if "[ERROR]" in ln]
         detail = " | ".join(errors[:3]) or "no [ERROR] line"
         raise NodeError(f"mvn failed ({detail}); full log: {log}")
 
@@ -170,29 +179,33 @@ def optional_server_deps(
 
 
 def resolve_all(
-    spec: DistributionSpec, work: Path, *, security: bool, log: Path | None = None
+    spec: DistributionSpec,
+    work: Path,
+    *,
+    plugins: list[PluginSpec],
+    core: bool = True,
+    log: Path | None = None,
 ) -> dict[str, Path]:
     """Copy every artifact into ``work/<part>/target/dependency``; return part -> folder.
 
-    One reactor build (one JVM start) with a child project per part: ``lib``, each
-    module, and each plugin zip (zips without their POM's transitive dependencies,
-    which they already bundle).
+    One reactor build (one JVM start) with a child project per part: ``lib`` and
+    each module (when ``core``), and each plugin zip (without its POM's transitive
+    dependencies, which the zip already bundles).
     """
-    from .spec import SECURITY_PLUGIN
-
-    lib_deps = [
-        _dep("org.opensearch", "opensearch", spec.version),
-        # Not a dependency of the server jar, but the tarball puts it in lib/: the
-        # class loader of plugins that extend other plugins (k-NN -> lang-painless).
-        _dep("org.opensearch", "opensearch-plugin-classloader", spec.version),
-    ]
-    for coord in optional_server_deps(spec, work / "server-pom", log=log):
-        group, artifact, version = coord.split(":")
-        lib_deps.append(_dep(group, artifact, version))
-    parts: dict[str, list[str]] = {"lib": lib_deps}
-    for mod in spec.modules:
-        parts[f"module-{mod.name}"] = [_dep(mod.group_id, mod.artifact_id, spec.version)]
-    plugins = list(spec.plugins) + ([SECURITY_PLUGIN] if security else [])
+    parts: dict[str, list[str]] = {}
+    if core:
+        lib_deps = [
+            _dep("org.opensearch", "opensearch", spec.version),
+            # Not a dependency of the server jar, but the tarball puts it in lib/: the
+            # class loader of plugins that extend other plugins (k-NN -> lang-painless).
+            _dep("org.opensearch", "opensearch-plugin-classloader", spec.version),
+        ]
+        for coord in optional_server_deps(spec, work / "server-pom", log=log):
+            group, artifact, version = coord.split(":")
+            lib_deps.append(_dep(group, artifact, version))
+        parts["lib"] = lib_deps
+        for mod in spec.modules:
+            parts[f"module-{mod.name}"] = [_dep(mod.group_id, mod.artifact_id, spec.version)]
     for plugin in plugins:
         parts[f"plugin-{plugin.folder}"] = [
             _dep(plugin.group_id, plugin.artifact_id, spec.plugin_version, kind="zip", alone=True)

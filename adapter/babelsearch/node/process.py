@@ -140,7 +140,7 @@ def launch(
     env["OPENSEARCH_TMPDIR"] = str(tmp)
     stdout = logs / "stdout.log"
     with stdout.open("ab") as out:
-        proc = subprocess.Popen(  # noqa: S603 - argv is ours, no shell
+        proc = subprocess.Popen(
             argv,
             cwd=node_dir,
             stdin=subprocess.DEVNULL,
@@ -162,8 +162,8 @@ def launch(
 
 def _cmdline(pid: int) -> str:
     try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(
-            errors="replace"
+        return (
+            Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
         )
     except OSError:
         return ""
@@ -214,20 +214,22 @@ def admin_auth(data_dir: Path) -> tuple[str, str]:
     return creds["username"], creds["password"]
 
 
-def _get_json(url: str, *, auth: tuple[str, str] | None, ca: str | None,
-              timeout: float) -> dict[str, Any]:
+def _get_json(
+    url: str, *, auth: tuple[str, str] | None, ca: str | None, timeout: float
+) -> dict[str, Any]:
     req = urllib.request.Request(url)
     if auth:
         token = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()
         req.add_header("Authorization", f"Basic {token}")
     ctx = ssl.create_default_context(cafile=ca) if url.startswith("https") else None
-    with urllib.request.urlopen(req, timeout=timeout, context=ctx) as resp:  # noqa: S310
+    with urllib.request.urlopen(req, timeout=timeout, context=ctx) as resp:
         data: dict[str, Any] = json.loads(resp.read())
     return data
 
 
-def health_status(url: str, *, auth: tuple[str, str] | None = None,
-                  ca: str | None = None) -> str | None:
+def health_status(
+    url: str, *, auth: tuple[str, str] | None = None, ca: str | None = None
+) -> str | None:
     try:
         return str(_get_json(f"{url}/_cluster/health", auth=auth, ca=ca, timeout=5)["status"])
     except (OSError, ValueError, KeyError, urllib.error.URLError):

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from .builder import MODES, Request, SearchSpec, build_request
 from .filters import build_filters
+from .modes import available_modes, resolve_mode
 from .results import Hit, SearchResult
-from .searcher import AsyncSearcher, Searcher, available_modes, resolve_mode
+from .searcher import AsyncSearcher, Searcher
 from .weights import DEFAULT_WEIGHTS, FusionWeights
 
 __all__ = [

@@ -12,6 +12,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 from .builder import Request
 from .fusion import (
     OPENSEARCH_MIN_SCORE,
@@ -23,7 +25,15 @@ from .fusion import (
 )
 from .weights import FusionWeights
 
-__all__ = ["Hit", "SearchResult", "collect", "fuse", "page_of"]
+__all__ = [
+    "Hit",
+    "SearchResult",
+    "check_msearch",
+    "collect",
+    "fuse",
+    "msearch_body",
+    "page_of",
+]
 
 
 @dataclass(frozen=True)
@@ -205,3 +215,27 @@ def page_of(
             )
         )
     return hits, len(docs)
+
+
+def msearch_body(alias: str, bodies: Sequence[Mapping[str, Any]]) -> str:
+    """NDJSON for ``_msearch`` (orjson: the bodies carry 512+ floats each)."""
+    header = orjson.dumps({"index": alias})
+    parts = []
+    for b in bodies:
+        parts.append(header)
+        parts.append(orjson.dumps(b))
+    return (b"\n".join(parts) + b"\n").decode()
+
+
+def check_msearch(resp: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The per-body responses; a failed body fails the search (no silent partial fusion)."""
+    from ..errors import ClusterError
+
+    out = []
+    for r in resp.get("responses", []):
+        if "error" in r:
+            err = r["error"]
+            reason = err.get("reason", err) if isinstance(err, dict) else err
+            raise ClusterError(f"a sub-query failed ({r.get('status', '?')}): {reason}")
+        out.append(r)
+    return out

@@ -21,9 +21,18 @@ from ..config import Config
 from ..errors import QueryError
 from ..schema import pipeline_names
 from ..types import Capabilities, EncoderInfo
-from .builder import MODES, Request, SearchSpec, build_request, explain_request
+from .builder import Request, SearchSpec, build_request, explain_request
 from .filters import build_filters
-from .results import SearchResult, collect, explain_server, fuse, page_of
+from .modes import resolve_mode
+from .results import (
+    SearchResult,
+    check_msearch,
+    collect,
+    explain_server,
+    fuse,
+    msearch_body,
+    page_of,
+)
 from .weights import FusionWeights
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -32,48 +41,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..encoders.base import Encoder
     from ..lang.base import Detector
 
-__all__ = ["AsyncSearcher", "Searcher", "available_modes", "resolve_mode"]
+__all__ = ["AsyncSearcher", "Searcher"]
 
 _LANG = re.compile(r"^[a-z]{2,3}$")
-
-
-def available_modes(caps: Capabilities, sparse: bool) -> dict[str, str | None]:
-    """Mode -> ``None`` if usable on this cluster, else why not."""
-    knn = None if ("opensearch-knn" in caps.plugins or caps.knn_engines) else "no k-NN plugin"
-    # _nodes does not list phase-results processors (2.19 reports only request and
-    # response processors), so the normalization processor is inferred from the
-    # neural-search plugin, which has shipped it since 2.10.
-    norm = caps.normalization_processor or caps.version_tuple >= (2, 10)
-    hybrid = knn or (
-        None
-        if caps.hybrid_query and norm
-        else "no hybrid query / normalization processor (neural-search plugin, 2.10+)"
-    )
-    sp = None if sparse else "the encoder has no sparse weights or sparse is off in the config"
-    if sp is None and not (caps.neural_sparse or caps.rank_features):
-        sp = "the cluster has neither neural_sparse nor rank_features"
-    return {
-        "bm25": None,
-        "dense": knn,
-        "sparse": sp,
-        "bool": knn,
-        "rrf": knn,
-        "hybrid": hybrid,
-        "auto": None,
-    }
-
-
-def resolve_mode(mode: str, caps: Capabilities, sparse: bool) -> str:
-    """``auto`` -> the language-aware fusion when k-NN exists, else ``bm25``."""
-    if mode not in MODES:
-        raise QueryError(f"unknown mode {mode!r} (choose from {', '.join(MODES)})")
-    avail = available_modes(caps, sparse)
-    if mode == "auto":
-        return "auto" if avail["dense"] is None else "bm25"
-    why = avail[mode]
-    if why is not None:
-        raise QueryError(f"mode {mode!r} is not available: {why}")
-    return mode
 
 
 @dataclass(frozen=True)
@@ -245,28 +215,6 @@ class _Base:
         )
 
 
-def _msearch_body(alias: str, bodies: Sequence[Mapping[str, Any]]) -> str:
-    header = orjson.dumps({"index": alias})
-    parts = []
-    for b in bodies:
-        parts.append(header)
-        parts.append(orjson.dumps(b))
-    return (b"\n".join(parts) + b"\n").decode()
-
-
-def _check_msearch(resp: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    from ..errors import ClusterError
-
-    out = []
-    for r in resp.get("responses", []):
-        if "error" in r:
-            err = r["error"]
-            reason = err.get("reason", err) if isinstance(err, dict) else err
-            raise ClusterError(f"a sub-query failed ({r.get('status', '?')}): {reason}")
-        out.append(r)
-    return out
-
-
 class Searcher(_Base):
     """Synchronous search over the config's alias.
 
@@ -305,8 +253,8 @@ class Searcher(_Base):
 
         with cluster_errors(self.cfg.cluster.url):
             if req.kind == "msearch":
-                resp = self.client.msearch(body=_msearch_body(self.alias, req.bodies))
-                return _check_msearch(resp)
+                resp = self.client.msearch(body=msearch_body(self.alias, req.bodies))
+                return check_msearch(resp)
             body = orjson.dumps(req.bodies[0]).decode()
             return [self.client.search(index=self.alias, body=body, params=dict(req.params))]
 
@@ -389,8 +337,8 @@ class AsyncSearcher(_Base):
 
         try:
             if req.kind == "msearch":
-                resp = await self.client.msearch(body=_msearch_body(self.alias, req.bodies))
-                return _check_msearch(resp)
+                resp = await self.client.msearch(body=msearch_body(self.alias, req.bodies))
+                return check_msearch(resp)
             body = orjson.dumps(req.bodies[0]).decode()
             return [await self.client.search(index=self.alias, body=body, params=dict(req.params))]
         except ox.OpenSearchException as exc:

@@ -1,0 +1,48 @@
+"""Which search modes a cluster supports, and what ``auto`` resolves to."""
+
+from __future__ import annotations
+
+from ..errors import QueryError
+from ..types import Capabilities
+from .builder import MODES
+
+__all__ = ["available_modes", "resolve_mode"]
+
+
+def available_modes(caps: Capabilities, sparse: bool) -> dict[str, str | None]:
+    """Mode -> ``None`` if usable on this cluster, else why not."""
+    knn = None if ("opensearch-knn" in caps.plugins or caps.knn_engines) else "no k-NN plugin"
+    # _nodes does not list phase-results processors (2.19 reports only request and
+    # response processors), so the normalization processor is inferred from the
+    # neural-search plugin, which has shipped it since 2.10.
+    norm = caps.normalization_processor or caps.version_tuple >= (2, 10)
+    hybrid = knn or (
+        None
+        if caps.hybrid_query and norm
+        else "no hybrid query / normalization processor (neural-search plugin, 2.10+)"
+    )
+    sp = None if sparse else "the encoder has no sparse weights or sparse is off in the config"
+    if sp is None and not (caps.neural_sparse or caps.rank_features):
+        sp = "the cluster has neither neural_sparse nor rank_features"
+    return {
+        "bm25": None,
+        "dense": knn,
+        "sparse": sp,
+        "bool": knn,
+        "rrf": knn,
+        "hybrid": hybrid,
+        "auto": None,
+    }
+
+
+def resolve_mode(mode: str, caps: Capabilities, sparse: bool) -> str:
+    """``auto`` -> the language-aware fusion when k-NN exists, else ``bm25``."""
+    if mode not in MODES:
+        raise QueryError(f"unknown mode {mode!r} (choose from {', '.join(MODES)})")
+    avail = available_modes(caps, sparse)
+    if mode == "auto":
+        return "auto" if avail["dense"] is None else "bm25"
+    why = avail[mode]
+    if why is not None:
+        raise QueryError(f"mode {mode!r} is not available: {why}")
+    return mode
