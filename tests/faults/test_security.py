@@ -60,7 +60,8 @@ class Secure:
     work: Path
 
     def cluster(self, user: str = "planter", pw: str = PLANT, **kw: Any) -> ClusterConfig:
-        return ClusterConfig(url=self.url, username=user, password=pw, ca_certs=self.ca, **kw)
+        kw.setdefault("ca_certs", self.ca)
+        return ClusterConfig(url=self.url, username=user, password=pw, **kw)
 
     def client(self, **kw: Any) -> Any:
         return connect(self.cluster(*self.admin, **kw))

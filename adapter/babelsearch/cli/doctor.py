@@ -72,6 +72,7 @@ def _encoder_line(enc: dict[str, object]) -> str:
 def _index_line(idx: dict[str, object]) -> str:
     if not idx.get("exists"):
         return f"alias {idx['alias']} not created yet (babelsearch mappings apply)"
-    counts = idx.get("indices") or {}
-    parts = ", ".join(f"{k} ({v} docs)" for k, v in counts.items())  # type: ignore[union-attr]
+    counts = idx.get("indices")
+    items = counts.items() if isinstance(counts, dict) else []
+    parts = ", ".join(f"{k} ({v} docs)" for k, v in items)
     return f"alias {idx['alias']} -> {parts}"

@@ -197,7 +197,13 @@ def command() -> None:
 @_eval_options
 @handle_errors
 def xquad_r(**kwargs: Any) -> None:
-    """XQuAD-R (<data>/<lang>.json): sentences as candidates, mono/cross/pool settings."""
+    """XQuAD-R (<data>/<lang>.json): sentences as candidates, mono/cross/pool settings.
+
+    \b
+    Examples:
+      babelsearch eval xquad-r --data ../shared/data/xquad-r --langs ar de en --out r.json
+      babelsearch eval xquad-r --data ../shared/data/xquad-r --limit 50 --modes auto --out r.json
+    """
     _run("xquad-r", **kwargs)
 
 
@@ -205,5 +211,11 @@ def xquad_r(**kwargs: Any) -> None:
 @_eval_options
 @handle_errors
 def beir(**kwargs: Any) -> None:
-    """BEIR-style corpus.jsonl / queries.jsonl / qrels.tsv, with a ``lang`` on every row."""
+    """BEIR-style corpus.jsonl / queries.jsonl / qrels.tsv, with a ``lang`` on every row.
+
+    \b
+    Examples:
+      babelsearch eval beir --data my-beir-dir --out r.json
+      babelsearch eval beir --data my-beir-dir --modes bm25 dense auto --no-png --out r.json
+    """
     _run("beir", **kwargs)

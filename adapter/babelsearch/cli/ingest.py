@@ -69,7 +69,14 @@ def command(
     create: bool,
     progress: bool | None,
 ) -> None:
-    """Bulk-load PATH (JSONL, CSV, Parquet, a directory of .txt/.md, or - for stdin)."""
+    """Bulk-load PATH (JSONL, CSV, Parquet, a directory of .txt/.md, or - for stdin).
+
+    \b
+    Examples:
+      babelsearch ingest docs.jsonl --config examples/multilingual.yaml --create
+      babelsearch ingest docs.jsonl --config examples/multilingual.yaml --resume
+      cat docs.jsonl | babelsearch ingest - --config examples/multilingual.yaml --report-json r.json
+    """
     from ..ingest import Ingestor
 
     if progress is not False and not sys.stderr.isatty():

@@ -76,7 +76,14 @@ def start(
     timeout: float,
     no_wait: bool,
 ) -> None:
-    """Assemble (first time only, via mvn) and start the node; print its URL when healthy."""
+    """Assemble (first time only, via mvn) and start the node; print its URL when healthy.
+
+    \b
+    Examples:
+      babelsearch node start
+      babelsearch node start --port 9250 --heap 2g
+      babelsearch node start --nodes 3 --security
+    """
     node = _node(
         os_version, home, port, heap=heap, data_dir=data_dir, nodes=nodes, security=security
     )
@@ -107,7 +114,13 @@ def start(
 )
 @handle_errors
 def stop(os_version: str | None, home: str | None, port: int, timeout: float) -> None:
-    """Stop the node this command started on --port (only that process)."""
+    """Stop the node this command started on --port (only that process).
+
+    \b
+    Examples:
+      babelsearch node stop
+      babelsearch node stop --port 9250 --timeout 30
+    """
     node = _node(os_version, home, port)
     click.echo("stopped" if node.stop(timeout=timeout) else f"no node of ours on port {port}")
 
@@ -117,7 +130,13 @@ def stop(os_version: str | None, home: str | None, port: int, timeout: float) ->
 @click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
 @handle_errors
 def status(os_version: str | None, home: str | None, port: int, as_json: bool) -> None:
-    """Is the node running? URL, pid(s), version, health."""
+    """Is the node running? URL, pid(s), version, health.
+
+    \b
+    Examples:
+      babelsearch node status
+      babelsearch node status --port 9250 --json
+    """
     st = _node(os_version, home, port).status()
     if as_json:
         echo_json(st.to_dict())
@@ -135,5 +154,11 @@ def status(os_version: str | None, home: str | None, port: int, as_json: bool) -
 )
 @handle_errors
 def logs(os_version: str | None, home: str | None, port: int, lines: int, node_index: int) -> None:
-    """Print the tail of the node's log."""
+    """Print the tail of the node's log.
+
+    \b
+    Examples:
+      babelsearch node logs
+      babelsearch node logs -n 200 --node-index 1
+    """
     click.echo(_node(os_version, home, port).logs(lines, index=node_index), nl=False)

@@ -116,7 +116,14 @@ def command(
     explain: bool,
     as_json: bool,
 ) -> None:
-    """Run a hybrid, cross-lingual search and print the hits."""
+    """Run a hybrid, cross-lingual search and print the hits.
+
+    \b
+    Examples:
+      babelsearch search "Wer hat das Telefon erfunden?" --config examples/multilingual.yaml
+      babelsearch search "QR code" --config examples/multilingual.yaml --mode bm25 --k 5
+      babelsearch search "pulpo" --config examples/multilingual.yaml --filter topic=science --json
+    """
     from ..query import Searcher
 
     cfg = load_cli_config(config_path, url)

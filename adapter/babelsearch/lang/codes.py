@@ -7,8 +7,11 @@ ISO 639-1 codes; a document tagged ``zh-TW`` must land in the ``zh`` subfield.
 
 from __future__ import annotations
 
-__all__ = ["has_letters", "normalize_code"]
+__all__ = ["has_letters", "normalize_code", "script_correction"]
 
+# Regional varieties the detectors report but no analyzer or encoder distinguishes.
+_MACRO = {"wuu": "zh", "yue": "zh", "gan": "zh", "hak": "zh", "nan": "zh", "lzh": "zh",
+          "arz": "ar", "ary": "ar", "apc": "ar", "acm": "ar", "afb": "ar", "ajp": "ar"}  # fmt: skip
 _LEGACY = {"iw": "he", "in": "id", "ji": "yi", "jw": "jv", "mo": "ro", "nb": "no", "nn": "no"}
 _ISO3 = {
     "ara": "ar", "ben": "bn", "bul": "bg", "cat": "ca", "ces": "cs", "cze": "cs", "dan": "da",
@@ -26,7 +29,44 @@ def normalize_code(code: str) -> str:
     c = code.strip().lower().removeprefix("__label__").replace("_", "-")
     primary = c.split("-", 1)[0]
     primary = _LEGACY.get(primary, primary)
+    primary = _MACRO.get(primary, primary)
     return _ISO3.get(primary, primary)
+
+
+def _in(ch: str, *ranges: tuple[int, int]) -> bool:
+    o = ord(ch)
+    return any(lo <= o <= hi for lo, hi in ranges)
+
+
+_KANA = ((0x3040, 0x30FF), (0x31F0, 0x31FF), (0xFF66, 0xFF9F))
+_HAN = ((0x4E00, 0x9FFF), (0x3400, 0x4DBF), (0xF900, 0xFAFF))
+_HANGUL = ((0xAC00, 0xD7AF), (0x1100, 0x11FF), (0x3130, 0x318F))
+
+
+def script_correction(text: str, lang: str) -> str:
+    """Fix the CJK confusions statistical detectors make on short text.
+
+    Han characters with no kana are not Japanese (short Chinese questions are often
+    labelled ``ja``); kana means Japanese; Hangul means Korean. Scripts are facts,
+    so they override the statistical guess only among zh/ja/ko.
+    """
+    if lang not in ("zh", "ja", "ko"):
+        return lang
+    kana = han = hangul = 0
+    for ch in text:
+        if _in(ch, *_KANA):
+            kana += 1
+        elif _in(ch, *_HAN):
+            han += 1
+        elif _in(ch, *_HANGUL):
+            hangul += 1
+    if hangul and hangul >= kana + han:
+        return "ko"
+    if kana:
+        return "ja"
+    if han:
+        return "zh"
+    return lang
 
 
 def has_letters(text: str) -> bool:

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..errors import LanguageError
 from ..types import Detection
-from .codes import has_letters, normalize_code
+from .codes import has_letters, normalize_code, script_correction
 
 __all__ = ["FastLangdetectDetector", "LinguaDetector", "Py3LangidDetector"]
 
@@ -33,9 +33,12 @@ class _BaseDetector:
         if not isinstance(text, str) or not has_letters(text):
             return Detection(self.fallback, 0.0)
         lang, conf = self._detect(" ".join(text.split()))
+        code = script_correction(text, normalize_code(lang))
+        if self.languages is not None and code not in self.languages:
+            code = normalize_code(lang)
         # Rounded: lingua's sums differ in the last bit between calls, and a detector
         # must answer the same text the same way.
-        return Detection(normalize_code(lang), round(max(0.0, min(1.0, float(conf))), 6))
+        return Detection(code, round(max(0.0, min(1.0, float(conf))), 6))
 
     def detect_many(self, texts: Sequence[str]) -> list[Detection]:
         return [self.detect(t) for t in texts]

@@ -71,6 +71,7 @@ class _Base:
         self._encoder = encoder
         self._detector = detector
         self._caps = capabilities
+        self._info: EncoderInfo | None = None
         self._lock = threading.Lock()
         self.weights = FusionWeights.from_config(cfg.search.weights)
         self.alias = cfg.index.name
@@ -78,11 +79,14 @@ class _Base:
     # -- lazily resolved collaborators ------------------------------------------------
     @property
     def info(self) -> EncoderInfo:
+        """The encoder's description (no weights are loaded just to build a bm25 query)."""
         if self._encoder is not None:
             return self._encoder.info
-        from ..encoders import describe_encoder
+        if self._info is None:
+            from ..encoders import describe_encoder
 
-        return describe_encoder(self.cfg.encoder)
+            self._info = describe_encoder(self.cfg.encoder)
+        return self._info
 
     def _get_encoder(self) -> Encoder:
         with self._lock:
