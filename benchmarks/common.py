@@ -266,7 +266,7 @@ def percentiles(values_ms: Sequence[float]) -> dict[str, float]:
     s = sorted(values_ms)
 
     def rank(q: float) -> float:
-        return s[min(len(s) - 1, max(0, int(round(q * len(s) + 0.5)) - 1))]
+        return s[min(len(s) - 1, max(0, round(q * len(s) + 0.5) - 1))]
 
     return {
         "p50": round(rank(0.50), 3),

@@ -25,7 +25,6 @@ import argparse
 import dataclasses
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -34,9 +33,9 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import common  # noqa: E402
+import common
 
-from babelsearch.config import Config, parse_config  # noqa: E402
+from babelsearch.config import Config, parse_config
 
 NAIVE_BATCH = 500  # helpers.bulk's default chunk_size
 

@@ -3,7 +3,8 @@
 After each kill the same command runs again with ``--resume``; at the end the index
 holds exactly the input ids, each once (``_id`` and ``doc_id``, scroll and terms
 agg), the dead-letter file holds each bad line once, and the report adds up.
-The kill points are random (seed printed; ``FAULT_SEED`` replays a run).
+The kill points are random (seed printed; ``FAULT_SEED`` replays a run;
+``FAULT_DOCS`` / ``FAULT_KILLS`` make it bigger for a soak run).
 """
 
 from __future__ import annotations
@@ -33,8 +34,8 @@ from .conftest import (
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-N_DOCS = 20_000
-KILLS = 3
+N_DOCS = int(os.environ.get("FAULT_DOCS", "20000"))
+KILLS = int(os.environ.get("FAULT_KILLS", "3"))
 BAD_LINES = [
     b'{"id": "trunc", "body": "cut off',
     b'\xff\xfe{"id": "latin1", "body": "caf\xe9"}',
@@ -63,7 +64,7 @@ def _kill_at_random_point(
     proc: subprocess.Popen[bytes], cp: Path, rng: random.Random, after: int, total: int
 ) -> int:
     """SIGKILL once the watermark is past a random target beyond ``after``."""
-    target = after + rng.randint(total // 20, total // 6)
+    target = after + rng.randint(total // (4 * KILLS), total // (2 * KILLS))
     jitter = rng.uniform(0.0, 0.4)
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline:

@@ -80,11 +80,33 @@ def secure(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Secure]:
         assert creds and ca and node.url.startswith("https://")
         s = Secure(node.url, port, ca, data / "certs", creds, tmp_path_factory.mktemp("sec"))
         admin = s.client()
-        for user, pw, role in (("planter", PLANT, "admin"), ("reader", READER_PW, "readall")):
+        api = "/_plugins/_security/api"
+        # reader: may read every index and monitor the cluster, may not write anything
+        admin.transport.perform_request(
+            "PUT",
+            f"{api}/roles/bs_reader",
+            body={
+                "cluster_permissions": ["cluster_monitor", "cluster_composite_ops_ro"],
+                "index_permissions": [
+                    {
+                        "index_patterns": ["*"],
+                        "allowed_actions": [
+                            "read",
+                            "indices_monitor",
+                            "indices:admin/aliases/get",
+                            "indices:admin/mappings/get",
+                            "indices:admin/get",
+                        ],
+                    }
+                ],
+            },
+        )
+        admin.transport.perform_request(
+            "PUT", f"{api}/rolesmapping/bs_reader", body={"users": ["reader"]}
+        )
+        for user, pw, roles in (("planter", PLANT, ["admin"]), ("reader", READER_PW, [])):
             admin.transport.perform_request(
-                "PUT",
-                f"/_plugins/_security/api/internalusers/{user}",
-                body={"password": pw, "backend_roles": [role]},
+                "PUT", f"{api}/internalusers/{user}", body={"password": pw, "backend_roles": roles}
             )
         yield s
     finally:
@@ -184,7 +206,8 @@ def test_read_only_role_gets_a_clear_non_retried_auth_error(secure: Secure, tmp_
     )
     assert out.returncode == 1, out.stdout + out.stderr[-2000:]
     last = out.stderr.strip().splitlines()[-1]
-    assert last.startswith("Error:") and "refused" in last and "permission" in last, last
+    assert last.startswith("Error:") and "refused the bulk write" in last, last
+    assert "403" in last and "permissions" in last, last
     assert "retrying" not in out.stderr  # a 403 is never retried
     assert READER_PW not in out.stdout + out.stderr
     assert secure.client().count(index=alias)["count"] == 0

@@ -7,7 +7,16 @@ distribution (``lib/``, ``modules/``, ``plugins/``, ``config/``) under
 with OpenSearch's own bootstrap, bound to 127.0.0.1 with security off.
 
 The published k-NN zip has no native libraries, so only the ``lucene`` k-NN
-engine works on this node (faiss and nmslib fail when an index asks for them).
+engine works on this node. The node starts fine (k-NN loads its JNI libraries
+lazily), but an index using faiss or nmslib -- including a ``knn_vector`` whose
+mapping omits ``method.engine``, since 2.19 then picks a native engine -- is
+accepted at creation and then *kills the JVM* on its first refresh/flush
+(``UnsatisfiedLinkError`` is fatal to OpenSearch). Always map vectors with
+``"engine": "lucene"`` here.
+
+As root (CI containers, these dev machines) OpenSearch refuses to start; the
+launcher then keeps JNA's native stub from loading, which skips that check along
+with mlockall and the seccomp filter (fine for a loopback dev node only).
 """
 
 from __future__ import annotations

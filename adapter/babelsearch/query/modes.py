@@ -12,13 +12,9 @@ __all__ = ["available_modes", "resolve_mode"]
 def available_modes(caps: Capabilities, sparse: bool) -> dict[str, str | None]:
     """Mode -> ``None`` if usable on this cluster, else why not."""
     knn = None if ("opensearch-knn" in caps.plugins or caps.knn_engines) else "no k-NN plugin"
-    # _nodes does not list phase-results processors (2.19 reports only request and
-    # response processors), so the normalization processor is inferred from the
-    # neural-search plugin, which has shipped it since 2.10.
-    norm = caps.normalization_processor or caps.version_tuple >= (2, 10)
     hybrid = knn or (
         None
-        if caps.hybrid_query and norm
+        if caps.hybrid_query and caps.normalization_processor
         else "no hybrid query / normalization processor (neural-search plugin, 2.10+)"
     )
     sp = None if sparse else "the encoder has no sparse weights or sparse is off in the config"
