@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import platform
 import random
@@ -124,16 +125,19 @@ class Paragraph:
     sentences: list[str]
 
 
-def load_paragraphs(data_dir: Path, langs: Sequence[str] = LANGS) -> list[Paragraph]:
-    """XQuAD-R contexts, each as its list of sentences, in every language asked for."""
+def load_paragraphs(
+    data_dir: Path, langs: Sequence[str] = LANGS, per_lang: int | None = None
+) -> list[Paragraph]:
+    """XQuAD-R contexts, each as its list of sentences (the first ``per_lang`` of each
+    language, or all), in every language asked for."""
     out: list[Paragraph] = []
     for lang in langs:
         data = json.loads((data_dir / f"{lang}.json").read_text("utf-8"))
-        for article in data["data"]:
-            for para in article["paragraphs"]:
-                sents = [s.strip() for s in para["sentences"] if s.strip()]
-                if sents:
-                    out.append(Paragraph(lang, sents[0][:80], sents))
+        paras = [p for a in data["data"] for p in a["paragraphs"]]
+        for para in paras[:per_lang]:
+            sents = [s.strip() for s in para["sentences"] if s.strip()]
+            if sents:
+                out.append(Paragraph(lang, sents[0][:80], sents))
     return out
 
 
@@ -266,7 +270,7 @@ def percentiles(values_ms: Sequence[float]) -> dict[str, float]:
     s = sorted(values_ms)
 
     def rank(q: float) -> float:
-        return s[min(len(s) - 1, max(0, round(q * len(s) + 0.5) - 1))]
+        return s[min(len(s) - 1, max(0, math.ceil(q * len(s) - 1e-9) - 1))]
 
     return {
         "p50": round(rank(0.50), 3),

@@ -9,6 +9,7 @@ XQuAD-R sentences in ar/de/en/es/ru/zh, generated in memory from ``--data``):
    batches, no cluster writes. Its vectors are kept for phase 2.
 2. ``bulk``     -- the precomputed vectors serialized and sent through babelsearch's
    :class:`BulkSink` with the same number of requests in flight: the cluster's limit.
+   ``bulk_gzip`` repeats it with ``cluster.http_compress: true`` (does compression pay?).
 3. ``ingest``   -- :class:`babelsearch.ingest.Ingestor` end to end (language detection,
    encoding, bulk; nothing precomputed), RSS sampled over the run.
 4. ``naive``    -- encode 500 passages, ``opensearchpy.helpers.bulk`` them, repeat.
@@ -22,6 +23,7 @@ run interleaved N times and the medians are reported. Writes
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import sys
 import tempfile
@@ -177,7 +179,7 @@ def rate(phase: dict[str, Any]) -> float:
 
 def summarize(runs: list[dict[str, dict[str, Any]]]) -> dict[str, Any]:
     """Median docs/s per phase and the two target ratios (each ratio: median over repeats)."""
-    phases = ("encoder", "bulk", "ingest", "naive")
+    phases = ("encoder", "bulk", "bulk_gzip", "ingest", "naive")
     rates = {p: [rate(r[p]) for r in runs] for p in phases}
     vs_min = [rate(r["ingest"]) / min(rate(r["encoder"]), rate(r["bulk"])) for r in runs]
     vs_naive = [rate(r["ingest"]) / rate(r["naive"]) for r in runs]
@@ -189,6 +191,9 @@ def summarize(runs: list[dict[str, dict[str, Any]]]) -> dict[str, Any]:
         "docs_per_s_all": {p: [round(x, 1) for x in v] for p, v in rates.items()},
         "ratio_ingest_vs_min_encoder_bulk": round(common.median(vs_min), 3),
         "ratio_ingest_vs_naive": round(common.median(vs_naive), 3),
+        "ratio_bulk_gzip_vs_bulk": round(
+            common.median([rate(r["bulk_gzip"]) / rate(r["bulk"]) for r in runs]), 3
+        ),
         "targets": {"ingest_vs_min_encoder_bulk": 0.8, "ingest_vs_naive": 1.5},
         "ingest_rss_peak_mib": max(r["ingest"]["rss_peak_mib"] for r in runs),
         "ingest_rss_first_half_max_mib": round(max(first), 1),
@@ -201,7 +206,9 @@ def plot(result: dict[str, Any], path: Path) -> None:
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
     s = result["summary"]
     names = list(s["docs_per_s"])
-    ax1.bar(names, [s["docs_per_s"][n] for n in names], color=["#888", "#888", "#2a7", "#c44"])
+    ax1.bar(
+        names, [s["docs_per_s"][n] for n in names], color=["#888", "#888", "#bbb", "#2a7", "#c44"]
+    )
     for i, n in enumerate(names):
         ax1.text(i, s["docs_per_s"][n], f"{s['docs_per_s'][n]:.0f}", ha="center", va="bottom")
     ax1.set_ylabel("passages / s (median)")
@@ -260,12 +267,18 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"[{rep + 1}/{args.repeats}] encoder ...", flush=True)
                 run["encoder"], vecs = phase_encoder(base, encoder, texts)
                 vectors = vecs if vectors is None else vectors
-                for name in ("bulk", "ingest", "naive"):
+                for name in ("bulk", "bulk_gzip", "ingest", "naive"):
                     cfg = _fresh(base)
                     print(f"[{rep + 1}/{args.repeats}] {name} ...", flush=True)
                     try:
                         if name == "bulk":
                             run[name] = phase_bulk(cfg, client, info, passages, langs, vectors)
+                        elif name == "bulk_gzip":
+                            gz = dataclasses.replace(cfg.cluster, http_compress=True)
+                            with contextlib.closing(connect(gz, retries=False)) as gz_client:
+                                run[name] = phase_bulk(
+                                    cfg, gz_client, info, passages, langs, vectors
+                                )
                         elif name == "ingest":
                             run[name] = phase_ingest(cfg, client, passages)
                         else:

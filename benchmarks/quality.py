@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from babelsearch.errors import BabelsearchError
 from babelsearch.eval.datasets import load_xquad_r
 from babelsearch.eval.report import markdown_table, pair_table, write_json, write_png
 from babelsearch.eval.runner import EvalOptions, eval_config, run_eval
@@ -84,12 +85,23 @@ def main(argv: list[str] | None = None) -> int:
         modes=tuple(args.modes) if args.modes else None, concurrency=args.concurrency
     )
     t0 = time.perf_counter()
-    result = run_eval(ds, cfg, options, progress=lambda m: print(m, file=sys.stderr, flush=True))
+    out = Path(args.out)
+    try:
+        result = run_eval(
+            ds,
+            cfg,
+            options,
+            progress=lambda m: print(m, file=sys.stderr, flush=True),
+            on_mode=lambda partial: write_json(partial, out.with_suffix(".partial.json")),
+        )
+    except BabelsearchError as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return 1
+    out.with_suffix(".partial.json").unlink(missing_ok=True)
     result["wall_seconds"] = round(time.perf_counter() - t0, 1)
     result["sample"] = {"limit": args.limit, "questions_per_language": args.sample}
     result["reference"] = {s: {"metric": m, **ref} for s, (m, ref) in REFERENCE.items()}
 
-    out = Path(args.out)
     write_json(result, out)
     write_png(result, out.with_suffix(".png"))
     md = "\n\n".join(

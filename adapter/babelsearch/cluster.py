@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "capabilities",
+    "client_url",
     "cluster_errors",
     "connect",
     "connect_async",
@@ -186,6 +187,16 @@ def cluster_errors(url: str | None = None) -> Iterator[None]:
         raise translate_error(exc, url=url) from exc
 
 
+def client_url(client: Any) -> str | None:
+    """The first host of a client as a credential-free URL, for error messages."""
+    try:
+        host = client.transport.hosts[0]
+    except (AttributeError, IndexError, TypeError):
+        return None
+    scheme = "https" if host.get("use_ssl") or host.get("scheme") == "https" else "http"
+    return f"{scheme}://{host.get('host')}:{host.get('port')}"
+
+
 _ANALYSIS_PLUGINS = ("analysis-kuromoji", "analysis-nori", "analysis-smartcn", "analysis-icu")
 
 
@@ -195,7 +206,7 @@ def capabilities(client: OpenSearch) -> Capabilities:
     The search-pipeline processors are read from ``_nodes`` so that a cluster that has
     neural-search but not, say, the RRF score ranker (added in 2.19) is described exactly.
     """
-    with cluster_errors():
+    with cluster_errors(client_url(client)):
         info = client.info()
         plugins_raw = client.cat.plugins(format="json")
         nodes = client.nodes.info(metric="plugins,search_pipelines")

@@ -247,6 +247,8 @@ def run_demo(
     if client is None:
         client = connect(cfg.cluster)
     try:
+        with cluster_errors(cfg.cluster.url):
+            client.info()  # fail fast, before loading the encoder
         encoder = get_encoder(cfg.encoder)
         _recreate(cfg, client, encoder.info)
         with tempfile.TemporaryDirectory(prefix="babelsearch-quickstart-") as tmp:
@@ -337,8 +339,9 @@ def render_table(result: QuickstartResult, config_hint: str | None = None) -> st
         "",
         "Try next:",
         f'  babelsearch search "{example}" --config {cfg}',
-        f'  babelsearch search "{example}" --config {cfg} --mode bm25 --explain',
-        f"  babelsearch doctor --config {cfg}",
-        f"  babelsearch mappings status --config {cfg}",
+        f'  babelsearch search "{example}" --config {cfg} --mode bm25 --explain   # lexical only',
+        f"  babelsearch doctor --config {cfg}   # what the cluster supports",
+        f"  babelsearch ingest your-docs.jsonl --config {cfg}",
+        "  docs: README.md, docs/cli.md, docs/configuration.md",
     ]
     return "\n".join(lines)

@@ -102,6 +102,15 @@ def test_unreachable_cluster_is_one_actionable_line() -> None:
     assert "babelsearch node start" in line or "--url" in line, line  # what to do
 
 
+def test_quickstart_against_an_unreachable_cluster_fails_fast() -> None:
+    result = _run("quickstart", "--url", "http://127.0.0.1:9")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    # Progress notes go to stderr too; the error is the one last line.
+    errors = [ln for ln in result.stderr.splitlines() if ln.startswith("Error")]
+    assert errors == [result.stderr.strip().splitlines()[-1]]
+    assert "cannot reach" in errors[0]
+
+
 def test_verbose_adds_details_to_an_error() -> None:
     quiet = _run("mappings", "status", "--url", "http://127.0.0.1:9")
     loud = _run("-v", "mappings", "status", "--url", "http://127.0.0.1:9")

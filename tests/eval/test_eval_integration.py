@@ -36,10 +36,18 @@ def test_runner_scores_every_mode_and_setting(
     ds = load_xquad_r(write_xquad_r(tmp_path / "data"), ["en", "de"])
     cfg = eval_config(["en", "de"], ds.text_fields, index_name=unique_name, k=20)
     cfg = cfg.with_cluster_url(opensearch_url)
-    result = run_eval(ds, cfg, EvalOptions(k=20, cutoffs=(10,)), client=client)
+    seen: list[list[str]] = []
+    result = run_eval(
+        ds,
+        cfg,
+        EvalOptions(k=20, cutoffs=(10,)),
+        client=client,
+        on_mode=lambda partial: seen.append(list(partial["results"])),
+    )
 
     # USE has no sparse head, so every other mode runs, in one invocation
     assert list(result["results"]) == ["bm25", "dense", "hybrid", "bool", "rrf", "auto"]
+    assert seen[0] == ["bm25"] and seen[-1] == list(result["results"])  # reported per mode
     assert result["ingest"]["indexed"] == 12
     assert result["pairs"] == ["de->en", "en->de"]
     for per_setting in result["results"].values():

@@ -37,10 +37,14 @@ _WORDS = {
 }
 
 
-@pytest.fixture(autouse=True, scope="session")
-def _fault_encoder_kind() -> None:
-    """``encoder.kind: fault-hash`` for in-process runs (CliRunner, Ingestor)."""
+@pytest.fixture(autouse=True, scope="module")
+def _fault_encoder_kind() -> Iterator[None]:
+    """``encoder.kind: fault-hash`` for in-process runs here (gone for other suites)."""
+    from babelsearch.encoders import registry
+
     register()
+    yield
+    registry.KINDS.pop(KIND, None)
 
 
 def make_docs(n: int, *, seed: int = 3) -> list[dict[str, Any]]:

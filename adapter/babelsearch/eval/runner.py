@@ -218,6 +218,7 @@ def run_eval(
     client: OpenSearch | None = None,
     encoder: Encoder | None = None,
     progress: Progress | None = None,
+    on_mode: Callable[[dict[str, Any]], None] | None = None,
 ) -> dict[str, Any]:
     """Index ``ds`` into a fresh index, search it in every mode and setting, score it.
 
@@ -282,6 +283,28 @@ def run_eval(
         searcher = Searcher(cfg, client=client, encoder=cache, capabilities=caps)
         results: dict[str, dict[str, Any]] = {}
         timings: dict[str, dict[str, float]] = {}
+        result: dict[str, Any] = {
+            "dataset": ds.name,
+            "langs": langs,
+            "settings": list(options.settings),
+            "pairs": sorted(
+                {f"{t.query_lang}->{t.doc_lang}" for t in tasks if t.setting == "cross"}
+            ),
+            "k": options.k,
+            "cutoffs": list(options.cutoffs),
+            "encoder": info.fingerprint,
+            "index": {"alias": cfg.index.name, "physical": physical, "kept": options.keep_index},
+            "counts": {"candidates": len(ds.candidates), "queries": len(ds.queries)},
+            "ingest": {
+                "seconds": round(ingest_s, 2),
+                "indexed": report.indexed,
+                "docs_per_s": round(float(report.docs_per_s), 1),
+            },
+            "query_encode_seconds": round(query_encode_s, 2),
+            "timings": timings,
+            "skipped_modes": skipped,
+            "results": results,
+        }
         with ThreadPoolExecutor(max_workers=max(1, options.concurrency)) as pool:
             for mode in modes:
                 t0 = time.perf_counter()
@@ -306,27 +329,10 @@ def run_eval(
                     for s, v in results[mode].items()
                 )
                 say(f"{mode}: {summary} (MRR/mAP; {len(took)} searches in {wall:.0f}s)")
+                if on_mode is not None:
+                    on_mode(result)  # a long run keeps what it measured if the node dies
     finally:
         if not options.keep_index:
             _delete_index(client, physical)
 
-    return {
-        "dataset": ds.name,
-        "langs": langs,
-        "settings": list(options.settings),
-        "pairs": sorted({f"{t.query_lang}->{t.doc_lang}" for t in tasks if t.setting == "cross"}),
-        "k": options.k,
-        "cutoffs": list(options.cutoffs),
-        "encoder": info.fingerprint,
-        "index": {"alias": cfg.index.name, "physical": physical, "kept": options.keep_index},
-        "counts": {"candidates": len(ds.candidates), "queries": len(ds.queries)},
-        "ingest": {
-            "seconds": round(ingest_s, 2),
-            "indexed": report.indexed,
-            "docs_per_s": round(float(report.docs_per_s), 1),
-        },
-        "query_encode_seconds": round(query_encode_s, 2),
-        "timings": timings,
-        "skipped_modes": skipped,
-        "results": results,
-    }
+    return result

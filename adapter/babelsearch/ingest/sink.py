@@ -79,6 +79,13 @@ def classify_item(item: Mapping[str, Any]) -> tuple[str, str | None]:
     return "fail", reason
 
 
+def _is_auth(item: Mapping[str, Any]) -> bool:
+    body = next(iter(item.values())) if item else {}
+    err = body.get("error") if isinstance(body, Mapping) else None
+    etype = err.get("type") if isinstance(err, Mapping) else None
+    return int(body.get("status", 0)) in (401, 403) or etype == "security_exception"
+
+
 def classify_request_error(exc: BaseException) -> str:
     """A whole-request exception → ``"retry" | "split" | "auth" | "fatal"``."""
     from opensearchpy import exceptions as ox
@@ -189,7 +196,10 @@ class BulkSink:
                     retry.append(action)
                     last_reason = reason or ""
                 elif kind == "fatal":
-                    raise IngestError(f"the cluster refused writes to {self.alias!r}: {reason}")
+                    msg = f"the cluster refused writes to {self.alias!r}: {reason}"
+                    if _is_auth(item):  # a role without write permission: never retried
+                        raise ClusterAuthError(msg)
+                    raise IngestError(msg)
                 else:
                     outcomes.append(ItemOutcome(action, False, reason))
             if retry and attempt >= self.cfg.max_retries:

@@ -1,0 +1,87 @@
+"""Both benchmark scripts run end to end, tiny, against the real test node.
+
+Not a timed test: it only proves the scripts cannot rot -- they create their index,
+measure every phase and mode, check that every passage arrived, write JSON and a
+plot, and delete what they created.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
+
+
+def _script(name: str) -> Any:
+    if str(BENCH) not in sys.path:
+        sys.path.insert(0, str(BENCH))
+    return importlib.import_module(name)
+
+
+def _bench_indices(client: Any) -> set[str]:
+    return {row["index"] for row in client.cat.indices(index="bench-*", format="json")}
+
+
+@pytest.mark.integration
+def test_ingest_benchmark_runs_end_to_end(opensearch_url: str, client: Any, tmp_path: Path) -> None:
+    before = _bench_indices(client)
+    out = tmp_path / "ingest"
+    rc = _script("ingest").main(["--size", "120", "--url", opensearch_url, "--out", str(out)])
+    assert rc == 0
+    result = json.loads(out.with_suffix(".json").read_text())
+    assert out.with_suffix(".png").stat().st_size > 1000
+    run = result["runs"][0]
+    assert set(run) == {"encoder", "bulk", "bulk_gzip", "ingest", "naive"}
+    for name in ("bulk", "bulk_gzip", "ingest", "naive"):
+        assert run[name]["indexed_count"] == 120
+    assert run["ingest"]["indexed"] == 120 and run["ingest"]["dead_lettered"] == 0
+    assert run["ingest"]["rss_series"], "RSS must be sampled during the ingest phase"
+    s = result["summary"]
+    assert all(v > 0 for v in s["docs_per_s"].values())
+    assert s["ratio_ingest_vs_naive"] > 0 and s["ratio_ingest_vs_min_encoder_bulk"] > 0
+    assert result["machine"]["cores"] and result["machine"]["opensearch"][0].isdigit()
+    assert _bench_indices(client) - before == set()
+
+
+@pytest.mark.integration
+def test_query_benchmark_runs_end_to_end(opensearch_url: str, client: Any, tmp_path: Path) -> None:
+    before = _bench_indices(client)
+    out = tmp_path / "query"
+    argv = ["--size", "300", "--queries", "6", "--paragraphs", "4"]
+    rc = _script("query").main([*argv, "--url", opensearch_url, "--out", str(out)])
+    assert rc == 0
+    result = json.loads(out.with_suffix(".json").read_text())
+    assert out.with_suffix(".png").stat().st_size > 1000
+    assert result["index_docs"] == 300
+    assert set(result["modes"]) == {"bm25", "dense", "hybrid", "bool", "rrf", "auto"}
+    assert result["server_took_ms_by_body_variant"]["bm25"]["window"] >= 10
+    assert "sparse" in result["skipped"]  # the default use encoder has no sparse output
+    for cells in result["modes"].values():
+        assert set(cells) == {"c1", "c4", "c16"}
+        for cell in cells.values():
+            assert cell["n"] == 6 and cell["p50"] > 0 and cell["qps"] > 0 and cell["hits"] > 0
+    assert result["encode_ms"]["n"] == 6
+    for parts in result["client_overhead_ms"].values():
+        assert parts["total"]["p50"] > 0
+    assert _bench_indices(client) - before == set()
+
+
+def test_passages_are_distinct_multilingual_and_deterministic() -> None:
+    common = _script("common")
+    passages, langs = common.make_passages(common.DEFAULT_DATA, 3000)
+    again, _ = common.make_passages(common.DEFAULT_DATA, 3000)
+    assert passages == again
+    assert len({p["body"] for p in passages}) == 3000
+    assert set(langs) == set(common.LANGS)
+
+
+def test_percentiles_are_nearest_rank() -> None:
+    common = _script("common")
+    p = common.percentiles([float(x) for x in range(1, 101)])
+    assert (p["p50"], p["p95"], p["p99"], p["n"]) == (50.0, 95.0, 99.0, 100)
