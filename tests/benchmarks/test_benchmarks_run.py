@@ -8,6 +8,7 @@ plot, and delete what they created.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import json
 import sys
 from pathlib import Path
@@ -19,9 +20,22 @@ BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
 
 
 def _script(name: str) -> Any:
+    """Load ``benchmarks/<name>.py`` under a private module name.
+
+    Plain ``import ingest`` would collide with the ``tests/ingest`` package once the
+    whole suite is collected.
+    """
     if str(BENCH) not in sys.path:
-        sys.path.insert(0, str(BENCH))
-    return importlib.import_module(name)
+        sys.path.insert(0, str(BENCH))  # the scripts import their sibling ``common``
+    key = f"babelsearch_bench_{name}"
+    if key in sys.modules:
+        return sys.modules[key]
+    spec = importlib.util.spec_from_file_location(key, BENCH / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[key] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 def _bench_indices(client: Any) -> set[str]:

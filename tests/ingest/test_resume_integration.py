@@ -141,7 +141,7 @@ def test_cli_with_default_encoder_sigkill_and_resume(
     cfg_path.write_bytes(orjson.dumps(cfg_data))
     cfg = make_config(ingest_url, prefix)
     create_index(ingest_client, cfg, describe_encoder(cfg.encoder))
-    docs = make_docs(160, seed=11)
+    docs = make_docs(1500, seed=11)  # enough that a quiet machine is still mid-run at the kill
     src = tmp_path / "docs.jsonl"
     src.write_bytes(b"\n".join(orjson.dumps(d) for d in docs) + b"\n")
     cp = Path(f"{src}.babelsearch-checkpoint.json")
