@@ -218,8 +218,9 @@ def client_overhead(
     """Time the Searcher's pure steps on real responses (no HTTP, no encoding).
 
     ``prepare``: validate, resolve mode and language, look the vector up, build the
-    bodies; ``serialize``: the JSON the client sends; ``finish``: collect, fuse, page.
-    Response parsing by opensearch-py is part of the round trip and not counted.
+    bodies; ``serialize``: the JSON the client sends (ranking request and fetch);
+    ``finish``: collect, fuse, page, build the fetch body, join the fetched hits.
+    Response parsing by opensearch-py is part of the round trips and not counted.
     """
     from babelsearch.query.results import msearch_body
 
@@ -237,39 +238,42 @@ def client_overhead(
         t2 = time.perf_counter()
         responses = searcher._run(req)
         t3 = time.perf_counter()
-        searcher._finish(prep, responses, None)
+        ranked = searcher._rank(prep, responses, None)
+        fetch = ranked.fetch(req)
         t4 = time.perf_counter()
-        for name, dt in (("prepare", t1 - t0), ("serialize", t2 - t1), ("finish", t4 - t3)):
+        orjson.dumps(fetch).decode()
+        t5 = time.perf_counter()
+        fetched = searcher._search_one(fetch, {}) if fetch is not None else None
+        t6 = time.perf_counter()
+        searcher._result(prep, ranked, fetched)
+        t7 = time.perf_counter()
+        timed = {"prepare": t1 - t0, "serialize": t2 - t1 + t5 - t4, "finish": t4 - t3 + t7 - t6}
+        for name, dt in timed.items():
             parts[name].append(dt * 1000)
-        parts["total"].append((t2 - t0 + t4 - t3) * 1000)
+        parts["total"].append(sum(timed.values()) * 1000)
     return {k: common.percentiles(v) for k, v in parts.items()}
 
 
-def body_variants(searcher: Any, queries: list[tuple[str, str]]) -> dict[str, Any]:
-    """Server ``took`` (ms, p50) of the bm25 and dense bodies as built, and as built with
-    ``size: 10`` and/or without ``highlight``: where the server's time goes."""
-    import copy
-
+def server_took(searcher: Any, queries: list[tuple[str, str]]) -> dict[str, Any]:
+    """Server ``took`` (ms, p50) of each phase: the ranking request (for ``auto`` each
+    ``_msearch`` body) and the fetch of the page: where the server's time goes."""
     caps = searcher.capabilities()
     out: dict[str, Any] = {}
-    for mode in ("bm25", "dense"):
-        variants: dict[str, list[float]] = {
-            "as_built": [], "no_highlight": [], "size_10": [], "size_10_no_highlight": []
-        }  # fmt: skip
+    for mode in ("bm25", "dense", "auto"):
+        times: dict[str, list[float]] = {}
         for lang, q in queries:
             prep = searcher._prepare(caps, q, lang, mode, 10, None, False, 1, None)
-            base = prep.request.bodies[0]
-            for name, times in variants.items():
-                body = copy.deepcopy(base)
-                if "size_10" in name:
-                    body["size"] = 10
-                if "no_highlight" in name:
-                    body.pop("highlight", None)
-                resp = searcher.client.search(index=searcher.alias, body=body)
-                times.append(float(resp["took"]))
+            req = prep.request
+            responses = searcher._run(req)
+            names = req.names if req.kind == "msearch" else (mode,)
+            for name, resp in zip(names, responses, strict=True):
+                times.setdefault(name, []).append(float(resp["took"]))
+            fetch = searcher._rank(prep, responses, None).fetch(req)
+            if fetch is not None:
+                times.setdefault("fetch", []).append(float(searcher._search_one(fetch, {})["took"]))
         out[mode] = {
-            "window": prep.request.bodies[0].get("size"),
-            **{k: common.median(v) for k, v in variants.items()},
+            "window": req.bodies[0].get("size"),
+            **{k: common.median(v) for k, v in times.items()},
         }
     return out
 
@@ -370,7 +374,7 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"  {mode:7s} c={c:<2d} p50 {cell['p50']:7.2f} ms  p95 "
                           f"{cell['p95']:7.2f} ms  {cell['qps']:7.1f} q/s", flush=True)  # fmt: skip
                 overhead[mode] = client_overhead(searcher, mode, queries)
-            variants = body_variants(searcher, queries[:50])
+            took = server_took(searcher, queries[:50])
             searcher.close()
         finally:
             if not args.keep and not args.reuse:
@@ -388,7 +392,7 @@ def main(argv: list[str] | None = None) -> int:
             "modes": modes,
             "skipped": skipped,
             "client_overhead_ms": overhead,
-            "server_took_ms_by_body_variant": variants,
+            "server_took_ms_p50_by_phase": took,
             "summary": {
                 "search_p50_ms_c1": {m: v["c1"]["p50"] for m, v in modes.items()},
                 "qps_c16": {m: v["c16"]["qps"] for m, v in modes.items()},

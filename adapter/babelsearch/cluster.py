@@ -80,6 +80,7 @@ def _client_kwargs(cfg: ClusterConfig, *, retries: bool) -> dict[str, Any]:
         "retry_on_timeout": retries,
         "retry_on_status": _RETRY_STATUS if retries else (),
         "http_compress": cfg.http_compress,
+        "serializer": _serializer(),
     }
     if username is not None:
         kwargs["http_auth"] = (username, password or "")
@@ -93,6 +94,33 @@ def _client_kwargs(cfg: ClusterConfig, *, retries: bool) -> dict[str, Any]:
         if not cfg.verify_certs:
             log.warning("TLS certificate verification is OFF for %s", redact_url(cfg.url))
     return kwargs
+
+
+def _serializer() -> Any:
+    """opensearch-py's JSON serializer with orjson doing the work: search responses
+    carry hundreds of hits and bodies 512-float vectors, and the stdlib ``json`` was
+    the largest client-side cost after fusion."""
+    import orjson
+    from opensearchpy.exceptions import SerializationError
+    from opensearchpy.serializer import JSONSerializer
+
+    class OrjsonSerializer(JSONSerializer):
+        def loads(self, s: Any) -> Any:
+            try:
+                return orjson.loads(s)
+            except orjson.JSONDecodeError as exc:
+                raise SerializationError(s, exc) from exc
+
+        def dumps(self, data: Any) -> Any:
+            if isinstance(data, (str, bytes)):
+                return data
+            try:
+                opts = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
+                return orjson.dumps(data, default=self.default, option=opts).decode()
+            except TypeError as exc:
+                raise SerializationError(data, exc) from exc
+
+    return OrjsonSerializer()
 
 
 def connect(cfg: ClusterConfig, *, retries: bool = True) -> OpenSearch:

@@ -23,7 +23,7 @@ from babelsearch.query import (
     build_request,
     resolve_mode,
 )
-from babelsearch.query.builder import explain_request
+from babelsearch.query.builder import explain_request, fetch_body
 from babelsearch.query.lexical import crossing_terms, lexical_fields, lexical_query
 from babelsearch.query.sparse import rank_feature_query
 from babelsearch.types import Capabilities
@@ -79,6 +79,7 @@ def as_golden(req: Any) -> dict[str, Any]:
         "weights": dict(req.weights),
         "params": dict(req.params),
         "bodies": list(req.bodies),
+        "fetch": fetch_body(req, ["d1", "d2#1"]),
     }
 
 

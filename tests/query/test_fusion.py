@@ -14,7 +14,7 @@ from babelsearch.query.fusion import (
     reciprocal_rank,
     weighted_mean,
 )
-from babelsearch.query.results import collect, page_of
+from babelsearch.query.results import collect, hits_of, page_of
 from babelsearch.query.weights import FusionWeights
 
 
@@ -22,7 +22,7 @@ def resp(hits: list[tuple[str, float, str]]) -> dict:
     return {
         "hits": {
             "hits": [
-                {"_id": cid, "_score": s, "_source": {"doc_id": cid.split("#")[0], "lang": lang}}
+                {"_id": cid, "_score": s, "fields": {"doc_id": [cid.split("#")[0]], "lang": [lang]}}
                 for cid, s, lang in hits
             ]
         }
@@ -123,15 +123,30 @@ def test_language_aware_untrusted_dense_is_down_weighted() -> None:
 def test_pages_are_disjoint_and_best_chunk_per_document() -> None:
     hits = [(f"d{i}", 1.0 - i / 100, "en") for i in range(10)] + [("d0#1", 0.5, "en")]
     cands, fused = _auto({"lexical": [], "dense": hits})
-    p1, total = page_of(fused, cands, k=4, page=1, explain=True)
-    p2, _ = page_of(fused, cands, k=4, page=2, explain=False)
-    p3, _ = page_of(fused, cands, k=4, page=3, explain=False)
-    assert total == 10
+    pages = [page_of(fused, cands, k=4, page=n) for n in (1, 2, 3)]
+    assert {total for _, total in pages} == {10}
+
+    def fetched(page):  # what the fetch phase returns: sources and highlights by id
+        hits = [{"_id": f.chunk_id, "_source": {"n": f.chunk_id}, "highlight": {"b": ["x"]}}
+                for f in reversed(page)]  # fmt: skip
+        return {"hits": {"hits": hits}}
+
+    p1 = hits_of(pages[0][0], cands, fetched(pages[0][0]), explain=True)
+    p2 = hits_of(pages[1][0], cands, fetched(pages[1][0]), explain=False)
+    p3 = hits_of(pages[2][0], cands, fetched(pages[2][0]), explain=False)
     ids = [h.id for h in p1 + p2 + p3]
     assert ids == [f"d{i}" for i in range(10)]
     assert p1[0].chunk_id == "d0" and p1[0].explanation is not None
+    assert p1[0].source == {"n": "d0"} and p1[0].highlights == {"b": ["x"]}
     assert p2[0].explanation is None
     assert math.isclose(p1[0].explanation["score"], p1[0].score)
+
+
+def test_chunk_missing_from_fetch_is_dropped_not_shown_empty() -> None:
+    cands, fused = _auto({"lexical": [], "dense": [("a", 0.9, "en"), ("b", 0.8, "en")]})
+    page, _ = page_of(fused, cands, k=2, page=1)
+    only_b = {"hits": {"hits": [{"_id": "b", "_source": {"t": 1}}]}}
+    assert [h.chunk_id for h in hits_of(page, cands, only_b, explain=False)] == ["b"]
 
 
 def test_collect_keeps_first_source_and_all_ranks() -> None:
@@ -141,6 +156,13 @@ def test_collect_keeps_first_source_and_all_ranks() -> None:
     )
     assert ranked == {"a": [("x", 2.0)], "b": [("y", 1.0), ("x", 1.0)]}
     assert cands["x"].rank == {"a": 1, "b": 2}
+    assert (cands["y"].doc_id, cands["y"].lang) == ("y", "de")
+
+
+def test_collect_reads_doc_id_and_lang_from_source_when_no_doc_values() -> None:
+    hit = {"_id": "d#2", "_score": 1.0, "_source": {"doc_id": "d", "lang": "ar"}}
+    cands, _ = collect(("a",), [{"hits": {"hits": [hit]}}])
+    assert (cands["d#2"].doc_id, cands["d#2"].lang) == ("d", "ar")
 
 
 def test_calibration_keeps_strong_same_language_answer_first() -> None:

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from babelsearch.query import FusionWeights, SearchSpec, build_filters, build_request
-from babelsearch.query.builder import explain_request
+from babelsearch.query.builder import explain_request, fetch_body
 
 from .test_builders import CFG
 
@@ -30,6 +30,11 @@ FIELD_PATHS = {f"{f}.{lang}" for f in CFG.fields.text for lang in (*CFG.language
 }
 DSL_KEYS = {
     "size",
+    "docvalue_fields",
+    "track_total_hits",
+    "ids",
+    "values",
+    "highlight_query",
     "query",
     "_source",
     "excludes",
@@ -112,13 +117,14 @@ def walk(node: Any, path: tuple[str, ...]) -> None:
                 and (last[-2] == "multi_match" or (len(last) >= 3 and last[-3] == "match"))
             )
             or (len(last) >= 2 and last[-2] in ("term", "terms"))
+            or last[-2:] == ["ids", "values"]
             or (len(last) >= 3 and last[-3] == "range")
         )
         if data_slot:
             return
         if last[-1] == "description" and "search_pipeline" in last:
             return
-        if last[-1] in ("fields", "excludes", "includes"):
+        if last[-1] in ("fields", "excludes", "includes", "docvalue_fields"):
             assert _field_ok(node), (node, path)
             return
         assert node in CONSTANTS, (node, path)
@@ -174,7 +180,7 @@ def test_user_input_never_becomes_structure(
         weights=FusionWeights.from_config({"same.sparse": 0.2}),
     )
     req = build_request(spec)
-    for body in req.bodies:
+    for body in (*req.bodies, fetch_body(req, ["chunk-1", "chunk-1#2"])):
         walk(body, ())
     if req.fusion == "server" and len(req.names) > 1:
         for body in explain_request(req).bodies:

@@ -200,7 +200,13 @@ def _search_task(
 
     def one(q: EvalQuery) -> tuple[QueryScore, float]:
         res = searcher.search(
-            q.text, lang=q.lang, mode=mode, k=k, filters=filters, source_includes=[]
+            q.text,
+            lang=q.lang,
+            mode=mode,
+            k=k,
+            filters=filters,
+            source_includes=[],
+            highlight=False,
         )
         ranking = [hit.id for hit in res.hits]
         scores = score_query(ranking, task.qrels[q.id], cutoffs)

@@ -14,9 +14,14 @@ Which sub-queries each mode sends:
   the query's language, knn over all, names/numbers on the neutral field of the other
   languages, fused client-side by :func:`babelsearch.query.fusion.language_aware`.
 
-Every sub-query carries the filters (and so the tenant filter). Vectors are excluded
-from ``_source``; the fields the result needs (``doc_id``, ``chunk_no``, ``lang``) are
-always included.
+Two phases. The sub-queries rank: each asks for the whole candidate window but returns
+only ``_id``, ``_score`` and the ``doc_id``/``lang`` doc values (no ``_source``, no
+highlighting, no hit count) -- loading and highlighting 100 sources per sub-query cost
+more than the search itself. After fusion one fetch (:func:`fetch_body`) loads the
+page's chunks by id with ``_source`` (vectors excluded; ``doc_id``, ``chunk_no`` and
+``lang`` always included) and highlights them against the lexical query.
+
+Every sub-query, and the fetch, carries the filters (and so the tenant filter).
 """
 
 from __future__ import annotations
@@ -30,7 +35,14 @@ from .lexical import LexicalStyle, lexical_fields, lexical_query, neutral_query
 from .sparse import neural_sparse_query, rank_feature_query
 from .weights import FusionWeights
 
-__all__ = ["HYBRID_MAX_QUERIES", "MODES", "Request", "SearchSpec", "build_request"]
+__all__ = [
+    "HYBRID_MAX_QUERIES",
+    "MODES",
+    "Request",
+    "SearchSpec",
+    "build_request",
+    "fetch_body",
+]
 
 MODES = ("auto", "bm25", "dense", "sparse", "hybrid", "bool", "rrf")
 HYBRID_MAX_QUERIES = 5
@@ -79,6 +91,8 @@ class Request:
     """Per-sub-query weights of server-side fusion (hybrid, bool)."""
     params: Mapping[str, str] = field(default_factory=dict)
     """Extra URL parameters (``search_pipeline`` when the pipeline is named)."""
+    fetch: Mapping[str, Any] = field(default_factory=dict)
+    """The fetch phase's body without its ids (see :func:`fetch_body`)."""
 
 
 def _source(spec: SearchSpec) -> dict[str, Any]:
@@ -88,20 +102,42 @@ def _source(spec: SearchSpec) -> dict[str, Any]:
     return src
 
 
-def _highlight(spec: SearchSpec, paths: Sequence[str]) -> dict[str, Any]:
+def _body(spec: SearchSpec, query: dict[str, Any]) -> dict[str, Any]:
+    """A ranking sub-query: ids, scores and the two doc values fusion needs."""
     return {
-        "fields": {p: {} for p in paths},
-        "fragment_size": 150,
-        "number_of_fragments": 1,
-        "require_field_match": True,
+        "size": spec.window,
+        "query": query,
+        "_source": False,
+        "docvalue_fields": [_REQUIRED_SOURCE[0], spec.lang_field],
+        "track_total_hits": False,
     }
 
 
-def _body(spec: SearchSpec, query: dict[str, Any], hl_paths: Sequence[str] = ()) -> dict[str, Any]:
-    body: dict[str, Any] = {"size": spec.window, "query": query, "_source": _source(spec)}
-    if spec.highlight and hl_paths:
-        body["highlight"] = _highlight(spec, hl_paths)
-    return body
+def _fetch(
+    spec: SearchSpec, highlight_query: dict[str, Any] | None, paths: Sequence[str]
+) -> dict[str, Any]:
+    """The fetch template: sources, filters and (if asked) highlighting of ``paths``."""
+    out: dict[str, Any] = {"_source": _source(spec), "filters": list(spec.filters)}
+    if spec.highlight and highlight_query is not None and paths:
+        out["highlight"] = {
+            "fields": {p: {} for p in paths},
+            "fragment_size": 150,
+            "number_of_fragments": 1,
+            "require_field_match": True,
+            "highlight_query": highlight_query,
+        }
+    return out
+
+
+def fetch_body(req: Request, ids: Sequence[str]) -> dict[str, Any]:
+    """The fetch phase for the page's chunk ids: their sources and highlights, under
+    the same filters as the sub-queries (a tenant never sees another's chunk)."""
+    tmpl = dict(req.fetch)
+    filters = tmpl.pop("filters", [])
+    query: dict[str, Any] = {"ids": {"values": list(ids)}}
+    if filters:
+        query = {"bool": {"filter": [query, *filters]}}
+    return {"size": len(ids), "query": query, **tmpl}
 
 
 def _lex(
@@ -156,24 +192,28 @@ def build_request(spec: SearchSpec) -> Request:
     mode = spec.mode
     if mode == "bm25":
         q, hl = _lex(spec, f)
-        return Request(mode, "search", ("lexical",), (_body(spec, q, hl),), "server")
+        fetch = _fetch(spec, _lex(spec, ())[0], hl)
+        return Request(mode, "search", ("lexical",), (_body(spec, q),), "server", fetch=fetch)
     if mode == "dense":
-        return Request(mode, "search", ("dense",), (_body(spec, _knn(spec, f)),), "server")
+        body = _body(spec, _knn(spec, f))
+        return Request(mode, "search", ("dense",), (body,), "server", fetch=_fetch(spec, None, ()))
     if mode == "sparse":
         sq = _sparse(spec, f)
         if sq is None:
             raise ValueError("sparse mode needs query tokens")
-        return Request(mode, "search", ("sparse",), (_body(spec, sq),), "server")
+        body = _body(spec, sq)
+        return Request(mode, "search", ("sparse",), (body,), "server", fetch=_fetch(spec, None, ()))
     if mode in ("hybrid", "bool", "rrf"):
         lex, hl = _lex(spec, f)
+        fetch = _fetch(spec, _lex(spec, ())[0], hl)
         subs: dict[str, dict[str, Any]] = {"lexical": lex, "dense": _knn(spec, f)}
         sq = _sparse(spec, f)
         if sq is not None:
             subs["sparse"] = sq
         names = tuple(subs)
         if mode == "rrf":
-            bodies = tuple(_body(spec, q, hl if n == "lexical" else ()) for n, q in subs.items())
-            return Request(mode, "msearch", names, bodies, "rrf")
+            bodies = tuple(_body(spec, q) for q in subs.values())
+            return Request(mode, "msearch", names, bodies, "rrf", fetch=fetch)
         weights = _server_weights(spec, names)
         if mode == "bool":
             should = [
@@ -185,10 +225,11 @@ def build_request(spec: SearchSpec) -> Request:
             q = {"bool": {"should": should, "minimum_should_match": 1}}
             if f:
                 q["bool"]["filter"] = f
-            return Request(mode, "search", names, (_body(spec, q, hl),), "server", weights)
+            body = _body(spec, q)
+            return Request(mode, "search", names, (body,), "server", weights, fetch=fetch)
         if len(subs) > HYBRID_MAX_QUERIES:  # pragma: no cover - we build at most 3
             raise ValueError("hybrid takes at most 5 sub-queries")
-        body = _body(spec, {"hybrid": {"queries": list(subs.values())}}, hl)
+        body = _body(spec, {"hybrid": {"queries": list(subs.values())}})
         params: dict[str, str] = {}
         if spec.inline_pipeline or spec.pipeline_name is None:
             body["search_pipeline"] = _pipeline(spec, [weights[n] for n in names])
@@ -196,11 +237,12 @@ def build_request(spec: SearchSpec) -> Request:
             # stored pipelines use equal weights (see babelsearch.schema.pipelines)
             params["search_pipeline"] = spec.pipeline_name
             weights = {n: 1.0 / len(names) for n in names}
-        return Request(mode, "search", names, (body,), "server", weights, params)
+        return Request(mode, "search", names, (body,), "server", weights, params, fetch)
     if mode == "auto":
         same = [*f, {"term": {spec.lang_field: spec.qlang}}]
         lex, hl = _lex(spec, same)
-        named: list[tuple[str, dict[str, Any]]] = [("lexical", _body(spec, lex, hl))]
+        named: list[tuple[str, dict[str, Any]]] = [("lexical", _body(spec, lex))]
+        highlight_q = [_lex(spec, ())[0]]
         if spec.vector is not None:
             named.append(("dense", _body(spec, _knn(spec, f))))
         pairs = spec.weights.pairs.values()
@@ -208,15 +250,20 @@ def build_request(spec: SearchSpec) -> Request:
             other = [*f, {"bool": {"must_not": [{"term": {spec.lang_field: spec.qlang}}]}}]
             nq = neutral_query(spec.text, spec.text_fields, filters=other)
             if nq is not None:
-                neutral_hl = [f"{t}.neutral" for t in spec.text_fields]
-                named.append(("neutral", _body(spec, nq, neutral_hl)))
+                named.append(("neutral", _body(spec, nq)))
+                highlight_q.append(neutral_query(spec.text, spec.text_fields) or nq)
+                hl = [*hl, *(p for p in (f"{t}.neutral" for t in spec.text_fields) if p not in hl)]
         w = spec.weights
         if spec.sparse_tokens and (w.same.sparse > 0 or w.cross.sparse > 0):
             sq = _sparse(spec, f)
             if sq is not None:
                 named.append(("sparse", _body(spec, sq)))
         names_ = tuple(n for n, _ in named)
-        return Request(mode, "msearch", names_, tuple(b for _, b in named), "language_aware")
+        hq = highlight_q[0] if len(highlight_q) == 1 else {"bool": {"should": highlight_q}}
+        fetch = _fetch(spec, hq, hl)
+        return Request(
+            mode, "msearch", names_, tuple(b for _, b in named), "language_aware", fetch=fetch
+        )
     raise ValueError(f"unknown mode {mode!r}")
 
 
@@ -233,7 +280,7 @@ def explain_request(req: Request) -> Request:
         subs = [q]
     base = {k: v for k, v in body.items() if k not in ("query", "search_pipeline")}
     bodies = tuple({**base, "query": s} for s in subs)
-    return Request(req.mode, "msearch", req.names, bodies, req.fusion, req.weights)
+    return Request(req.mode, "msearch", req.names, bodies, req.fusion, req.weights, fetch=req.fetch)
 
 
 def _bool_subs(q: dict[str, Any]) -> list[dict[str, Any]]:

@@ -38,8 +38,6 @@ class Candidate:
     chunk_id: str
     doc_id: str
     lang: str
-    source: dict[str, Any]
-    highlights: dict[str, list[str]] = field(default_factory=dict)
     raw: dict[str, float] = field(default_factory=dict)
     rank: dict[str, int] = field(default_factory=dict)
     """1-based rank of the chunk in each sub-query that returned it."""

@@ -3,7 +3,9 @@
 Why a fixed window: every mode retrieves the same ``search.candidates`` best chunks,
 fuses them, keeps each document's best chunk, and only then cuts page ``p`` as ranks
 ``[(p-1)k, pk)``. Pages of one query therefore never overlap and never skip, which
-per-page ``from``/``size`` on a fused list cannot promise.
+per-page ``from``/``size`` on a fused list cannot promise. The window's hits carry only
+ids, scores, ``doc_id`` and ``lang``; :func:`hits_of` joins the page with the fetch
+phase's sources and highlights.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ __all__ = [
     "check_msearch",
     "collect",
     "fuse",
+    "hits_of",
     "msearch_body",
     "page_of",
 ]
@@ -101,21 +104,22 @@ def collect(
             lst.append((cid, score))
             c = cands.get(cid)
             if c is None:
-                src = h.get("_source") or {}
                 c = cands[cid] = Candidate(
-                    chunk_id=cid,
-                    doc_id=str(src.get("doc_id", cid)),
-                    lang=str(src.get("lang", "")),
-                    source=src,
+                    chunk_id=cid, doc_id=_value(h, "doc_id", cid), lang=_value(h, "lang", "")
                 )
-            hl = h.get("highlight")
-            if hl:
-                for path, frags in hl.items():
-                    c.highlights.setdefault(path, list(frags))
             c.raw[name] = score
             c.rank[name] = rank
         ranked[name] = lst
     return cands, ranked
+
+
+def _value(hit: Mapping[str, Any], name: str, default: str) -> str:
+    """A keyword from the hit's doc values (``fields``), else its ``_source``."""
+    vals = hit.get("fields", {}).get(name)
+    if vals:
+        return str(vals[0])
+    src = hit.get("_source") or {}
+    return str(src.get(name, default))
 
 
 def fuse(
@@ -180,14 +184,10 @@ def explain_server(
 
 
 def page_of(
-    fused: Sequence[Fused],
-    cands: Mapping[str, Candidate],
-    *,
-    k: int,
-    page: int,
-    explain: bool,
-) -> tuple[list[Hit], int]:
-    """Keep each document's best chunk, then ranks ``[(page-1)*k, page*k)``."""
+    fused: Sequence[Fused], cands: Mapping[str, Candidate], *, k: int, page: int
+) -> tuple[list[Fused], int]:
+    """Keep each document's best chunk, then ranks ``[(page-1)*k, page*k)``; also the
+    number of distinct documents in the window."""
     seen: set[str] = set()
     docs: list[Fused] = []
     for f in fused:
@@ -197,24 +197,40 @@ def page_of(
             continue
         seen.add(doc)
         docs.append(f)
+    return docs[(page - 1) * k : page * k], len(docs)
+
+
+def hits_of(
+    page: Sequence[Fused],
+    cands: Mapping[str, Candidate],
+    fetched: Mapping[str, Any] | None,
+    *,
+    explain: bool,
+) -> list[Hit]:
+    """The page's hits with the fetch phase's sources and highlights, in fused order.
+
+    A chunk deleted between the two phases is dropped rather than shown without text.
+    """
+    found = {h["_id"]: h for h in (fetched or {}).get("hits", {}).get("hits", ())}
     hits = []
-    for f in docs[(page - 1) * k : page * k]:
+    for f in page:
+        h = found.get(f.chunk_id)
+        if h is None:
+            continue
         c = cands[f.chunk_id]
-        explanation = None
-        if explain:
-            explanation = {"score": f.score, "signals": f.explanation}
+        explanation = {"score": f.score, "signals": f.explanation} if explain else None
         hits.append(
             Hit(
                 id=c.doc_id,
                 chunk_id=c.chunk_id,
                 score=f.score,
                 lang=c.lang,
-                source=c.source,
-                highlights=c.highlights,
+                source=h.get("_source") or {},
+                highlights={p: list(v) for p, v in (h.get("highlight") or {}).items()},
                 explanation=explanation,
             )
         )
-    return hits, len(docs)
+    return hits
 
 
 def msearch_body(alias: str, bodies: Sequence[Mapping[str, Any]]) -> str:

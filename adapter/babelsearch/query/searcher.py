@@ -1,9 +1,11 @@
 """The thin I/O layer: ``Searcher`` (sync) and ``AsyncSearcher`` (asyncio).
 
 Each search is prepare (pure: validate, resolve the language, encode, build the body)
--> execute (one round trip; a second only for ``explain`` of server-fused modes) ->
-process (pure: fuse, de-duplicate, page). Both classes share prepare and process, so
-they return the same hits for the same query. Bodies are serialized with orjson.
+-> rank (one round trip: ids and scores of the candidate window; a second only for
+``explain`` of server-fused modes) -> fuse (pure: fuse, de-duplicate, page) -> fetch
+(one round trip: the page's sources and highlights) -> hits (pure). Both classes share
+every pure step, so they return the same hits for the same query. Bodies are
+serialized with orjson.
 """
 
 from __future__ import annotations
@@ -15,14 +17,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import orjson
 
 from ..config import Config
 from ..errors import QueryError
 from ..schema import pipeline_names
 from ..types import Capabilities, EncoderInfo
-from .builder import Request, SearchSpec, build_request, explain_request
+from .builder import Request, SearchSpec, build_request, explain_request, fetch_body
 from .filters import build_filters
+from .fusion import Candidate, Fused
 from .modes import resolve_mode
 from .results import (
     SearchResult,
@@ -30,6 +34,7 @@ from .results import (
     collect,
     explain_server,
     fuse,
+    hits_of,
     msearch_body,
     page_of,
 )
@@ -54,6 +59,19 @@ class _Prepared:
     page: int
     explain: bool
     started: float
+
+
+@dataclass(frozen=True)
+class _Ranked:
+    """The fused page (chunk ids and scores) before its sources are fetched."""
+
+    page: list[Fused]
+    candidates: dict[str, Candidate]
+    total: int
+
+    def fetch(self, req: Request) -> dict[str, Any] | None:
+        """The fetch body for the page, or ``None`` when the page is empty."""
+        return fetch_body(req, [f.chunk_id for f in self.page]) if self.page else None
 
 
 class _Base:
@@ -136,6 +154,7 @@ class _Base:
         explain: bool,
         page: int,
         source_includes: Sequence[str] | None,
+        highlight: bool = True,
     ) -> _Prepared:
         started = time.perf_counter()
         self._validate(text, k, page)
@@ -153,7 +172,8 @@ class _Base:
             needs_sparse = False
         if needs_dense or needs_sparse:
             enc = self._get_encoder().encode_queries([text])
-            vector = enc.dense[0].tolist() if needs_dense else None
+            # 7 decimals (cosine error < 1e-6) halve the body against float64 reprs
+            vector = np.round(enc.dense[0], 7).tolist() if needs_dense else None
             if needs_sparse and enc.sparse:
                 tokens = dict(enc.sparse[0])
         if source_includes is not None:
@@ -175,29 +195,29 @@ class _Base:
             normalization=cfg.search.normalization,
             source_includes=tuple(source_includes) if source_includes is not None else None,
             pipeline_name=pipeline_names(self.alias)[cfg.search.normalization],
+            highlight=highlight,
         )
         if concrete == "sparse" and not tokens:
             raise QueryError("the encoder gave no sparse weights for this query")
         return _Prepared(build_request(spec), qlang, k, page, explain, started)
 
     # -- process ------------------------------------------------------------------------
-    def _finish(
+    def _rank(
         self,
         prep: _Prepared,
         responses: Sequence[Mapping[str, Any]],
         explain_responses: Sequence[Mapping[str, Any]] | None,
-    ) -> SearchResult:
+    ) -> _Ranked:
         req = prep.request
         names = req.names if req.kind == "msearch" else (req.mode,)
         cands, ranked = collect(names, responses)
-        info = self.info
         fused = fuse(
             req,
             cands,
             ranked,
             qlang=prep.qlang,
             weights=self.weights,
-            covers=info.covers,
+            covers=self.info.covers,
             rrf_k=self.cfg.search.rrf_k,
             explain=prep.explain,
         )
@@ -206,16 +226,22 @@ class _Base:
             fused = explain_server(
                 req, fused, sub_ranked, normalization=self.cfg.search.normalization
             )
-        hits, total = page_of(fused, cands, k=prep.k, page=prep.page, explain=prep.explain)
+        page, total = page_of(fused, cands, k=prep.k, page=prep.page)
+        return _Ranked(page, cands, total)
+
+    def _result(
+        self, prep: _Prepared, ranked: _Ranked, fetched: Mapping[str, Any] | None
+    ) -> SearchResult:
+        hits = hits_of(ranked.page, ranked.candidates, fetched, explain=prep.explain)
         took = (time.perf_counter() - prep.started) * 1000.0
         return SearchResult(
             hits=hits,
-            mode=req.mode,
+            mode=prep.request.mode,
             query_lang=prep.qlang,
             took_ms=round(took, 3),
             page=prep.page,
             k=prep.k,
-            candidates=total,
+            candidates=ranked.total,
         )
 
 
@@ -259,8 +285,14 @@ class Searcher(_Base):
             if req.kind == "msearch":
                 resp = self.client.msearch(body=msearch_body(self.alias, req.bodies))
                 return check_msearch(resp)
-            body = orjson.dumps(req.bodies[0]).decode()
-            return [self.client.search(index=self.alias, body=body, params=dict(req.params))]
+            return [self._search_one(req.bodies[0], req.params)]
+
+    def _search_one(self, body: Mapping[str, Any], params: Mapping[str, str]) -> Any:
+        from ..cluster import cluster_errors
+
+        with cluster_errors(self.cfg.cluster.url):
+            data = orjson.dumps(body).decode()
+            return self.client.search(index=self.alias, body=data, params=dict(params))
 
     def search(
         self,
@@ -272,15 +304,23 @@ class Searcher(_Base):
         explain: bool = False,
         page: int = 1,
         source_includes: Sequence[str] | None = None,
+        highlight: bool = True,
     ) -> SearchResult:
-        """Search; see :mod:`babelsearch.query.builder` for what each mode sends."""
+        """Search; see :mod:`babelsearch.query.builder` for what each mode sends.
+
+        ``highlight=False`` skips highlighting (evaluation, id-only callers)."""
         caps = self.capabilities()
-        prep = self._prepare(caps, text, lang, mode, k, filters, explain, page, source_includes)
+        prep = self._prepare(
+            caps, text, lang, mode, k, filters, explain, page, source_includes, highlight
+        )
         responses = self._run(prep.request)
         extra = None
         if explain and prep.request.fusion == "server" and len(prep.request.names) > 1:
             extra = self._run(explain_request(prep.request))
-        return self._finish(prep, responses, extra)
+        ranked = self._rank(prep, responses, extra)
+        body = ranked.fetch(prep.request)
+        fetched = self._search_one(body, {}) if body is not None else None
+        return self._result(prep, ranked, fetched)
 
     def close(self) -> None:
         if self._owns_client:
@@ -343,8 +383,18 @@ class AsyncSearcher(_Base):
             if req.kind == "msearch":
                 resp = await self.client.msearch(body=msearch_body(self.alias, req.bodies))
                 return check_msearch(resp)
-            body = orjson.dumps(req.bodies[0]).decode()
-            return [await self.client.search(index=self.alias, body=body, params=dict(req.params))]
+            return [await self._search_one(req.bodies[0], req.params)]
+        except ox.OpenSearchException as exc:
+            raise translate_error(exc, url=self.cfg.cluster.url) from exc
+
+    async def _search_one(self, body: Mapping[str, Any], params: Mapping[str, str]) -> Any:
+        from opensearchpy import exceptions as ox
+
+        from ..cluster import translate_error
+
+        try:
+            data = orjson.dumps(body).decode()
+            return await self.client.search(index=self.alias, body=data, params=dict(params))
         except ox.OpenSearchException as exc:
             raise translate_error(exc, url=self.cfg.cluster.url) from exc
 
@@ -358,18 +408,33 @@ class AsyncSearcher(_Base):
         explain: bool = False,
         page: int = 1,
         source_includes: Sequence[str] | None = None,
+        highlight: bool = True,
     ) -> SearchResult:
+        """See :meth:`Searcher.search`."""
         import asyncio
 
         caps = await self.capabilities()
         prep = await asyncio.to_thread(
-            self._prepare, caps, text, lang, mode, k, filters, explain, page, source_includes
+            self._prepare,
+            caps,
+            text,
+            lang,
+            mode,
+            k,
+            filters,
+            explain,
+            page,
+            source_includes,
+            highlight,
         )
         responses = await self._run(prep.request)
         extra = None
         if explain and prep.request.fusion == "server" and len(prep.request.names) > 1:
             extra = await self._run(explain_request(prep.request))
-        return self._finish(prep, responses, extra)
+        ranked = self._rank(prep, responses, extra)
+        body = ranked.fetch(prep.request)
+        fetched = await self._search_one(body, {}) if body is not None else None
+        return self._result(prep, ranked, fetched)
 
     async def close(self) -> None:
         if self._owns_client:
