@@ -65,11 +65,11 @@ def test_weighted_mean_replays_opensearch_min_max() -> None:
         assert adds_up(f.explanation) == pytest.approx(f.score)
 
 
-def _auto(responses: dict[str, list[tuple[str, float, str]]], covers=lambda _l: True):
+def _auto(responses: dict[str, list[tuple[str, float, str]]], covers=lambda _l: True, qlang="de"):
     names = tuple(responses)
     cands, ranked = collect(names, [resp(h) for h in responses.values()])
     return cands, language_aware(
-        cands, ranked, qlang="de", weights=FusionWeights.from_config(), covers=covers
+        cands, ranked, qlang=qlang, weights=FusionWeights.from_config(), covers=covers
     )
 
 
@@ -117,7 +117,32 @@ def test_language_aware_untrusted_dense_is_down_weighted() -> None:
         covers=lambda lang: lang != "de",
     )
     assert fused[0].chunk_id == "de1"
-    assert fused[0].explanation["dense"]["weight"] == pytest.approx(0.5 * 0.25)
+    # agreement 0 (dense's only hit is lexical's weakest): text share 0.75 -> 0.55, dense
+    # 0.45; no n-gram hits: its 0.32 * 0.55 / 0.75 is shared out; then the distrust
+    ngram_w = 0.32 * 0.55 / 0.75
+    expected = 0.45 / (1 - ngram_w) * 0.25
+    assert fused[0].explanation["dense"]["weight"] == pytest.approx(expected)
+
+
+def test_ngram_counts_for_same_language_and_its_weight_is_shared_when_absent() -> None:
+    lists = {
+        "lexical": [("de1", 5.0, "de"), ("de2", 4.0, "de"), ("de3", 1.0, "de")],
+        "dense": [("de2", 0.9, "de"), ("de1", 0.8, "de"), ("en1", 0.85, "en")],
+    }
+    _, without = _auto(lists)
+    _, with_ng = _auto({**lists, "ngram": [("de2", 9.0, "de"), ("de3", 1.0, "de")]})
+    w = {f.chunk_id: f for f in with_ng}
+    assert set(w["de2"].explanation) >= {"ngram", "lexical", "dense"}
+    assert "ngram" not in w["en1"].explanation  # other-language candidates never get it
+    assert w["de2"].score == pytest.approx(
+        sum(t["weight"] * t["norm"] for t in w["de2"].explanation.values())
+    )
+    assert sum(t["weight"] for t in w["de2"].explanation.values()) == pytest.approx(1.0)
+    assert adds_up(w["de1"].explanation) == pytest.approx(w["de1"].score)
+    wo = {f.chunk_id: f for f in without}
+    assert "ngram" not in wo["de2"].explanation
+    # the same-language weights still sum to 1 without n-grams
+    assert sum(t["weight"] for t in wo["de1"].explanation.values()) == pytest.approx(1.0)
 
 
 def test_pages_are_disjoint_and_best_chunk_per_document() -> None:
@@ -186,3 +211,30 @@ def test_calibration_keeps_strong_same_language_answer_first() -> None:
     assert by["en1"].explanation["lexical"]["norm"] == pytest.approx(calib * 1.0)
     for f in fused:
         assert adds_up(f.explanation) == pytest.approx(f.score)
+
+
+def test_corroboration_moves_text_share_to_dense_when_they_disagree() -> None:
+    from babelsearch.query.fusion import corroborated
+    from babelsearch.query.weights import Relation
+
+    rel = Relation(dense=0.25, lexical=0.43, ngram=0.32, neutral=0.0, sparse=0.0)
+    full = corroborated(rel, 1.0, 0.2)
+    assert full == rel
+    none = corroborated(rel, 0.0, 0.2)
+    assert none.lexical + none.ngram == pytest.approx(0.55)
+    assert none.dense == pytest.approx(0.45)
+    assert none.lexical / none.ngram == pytest.approx(0.43 / 0.32)
+    assert corroborated(rel, 0.0, 0.0) == rel
+
+
+def test_weak_same_language_match_does_not_beat_strong_translation() -> None:
+    # the only English lexical hit is the document dense ranks last
+    _, fused = _auto(
+        {
+            "lexical": [("en-weak", 3.0, "en")],
+            "ngram": [("en-weak", 5.0, "en")],
+            "dense": [("fr-answer", 0.9, "fr"), ("de-x", 0.5, "de"), ("en-weak", 0.2, "en")],
+        },
+        qlang="en",
+    )
+    assert fused[0].chunk_id == "fr-answer"

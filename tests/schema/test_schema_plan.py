@@ -68,7 +68,9 @@ def test_new_language_adds_one_subfield_per_text_field() -> None:
     assert isinstance(p, InPlaceUpdate)
     assert sorted(c.path for c in p.changes) == ["body.fr", "title.fr"]
     assert p.mapping_update["properties"]["title"] == {
-        "properties": {"fr": {"type": "text", "analyzer": "french"}}
+        "properties": {
+            "fr": {"type": "text", "analyzer": "french", "similarity": "babelsearch_bm25"}
+        }
     }
     assert any("analyzer french" in c.detail for c in p.changes)
 

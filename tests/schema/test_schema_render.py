@@ -36,8 +36,14 @@ def test_every_builtin_language_renders_its_analyzer(lang: str, analyzer: str) -
     body = build_index_body(cfg(languages=[lang]), USE_INFO)
     for field in ("title", "body"):
         sub = body["mappings"]["properties"][field]["properties"]
-        assert sub[lang] == {"type": "text", "analyzer": analyzer}
-        assert sub["neutral"] == {"type": "text", "analyzer": NEUTRAL_ANALYZER}
+        sim = {"similarity": "babelsearch_bm25"}
+        assert sub[lang] == {"type": "text", "analyzer": analyzer, **sim}
+        assert sub["neutral"] == {
+            "type": "text",
+            "analyzer": NEUTRAL_ANALYZER,
+            **sim,
+            "fields": {"ngram": {"type": "text", "analyzer": "babelsearch_ngram", **sim}},
+        }
         assert set(sub) == {lang, "neutral"}
 
 
@@ -88,7 +94,8 @@ def test_overrides_fallbacks_and_their_errors() -> None:
 
 
 def test_analysis_is_collected_only_from_used_custom_analyzers() -> None:
-    body = build_index_body(cfg(languages=["en", "de"]), USE_INFO)
+    plain = cfg(languages=["en", "de"], lexical={"ngram": False})
+    body = build_index_body(plain, USE_INFO)
     assert body["settings"]["analysis"] == {
         "analyzer": {
             NEUTRAL_ANALYZER: {
@@ -98,6 +105,12 @@ def test_analysis_is_collected_only_from_used_custom_analyzers() -> None:
             }
         }
     }
+    assert "fields" not in body["mappings"]["properties"]["title"]["properties"]["neutral"]
+    ngram = build_index_body(cfg(languages=["en", "de"]), USE_INFO)["settings"]["analysis"]
+    assert ngram["filter"] == {
+        "babelsearch_ngram4": {"type": "ngram", "min_gram": 4, "max_gram": 4}
+    }
+    assert ngram["analyzer"]["babelsearch_ngram"]["filter"][-1] == "babelsearch_ngram4"
     icu = build_index_body(cfg(languages=["en"]), USE_INFO, ALL_PLUGINS)
     assert icu["settings"]["analysis"]["analyzer"][NEUTRAL_ANALYZER]["filter"] == [
         "lowercase",
@@ -171,9 +184,16 @@ def test_fields_settings_and_meta() -> None:
     assert body["settings"]["index"] == {
         "number_of_shards": 3,
         "knn": True,
+        "similarity": {"babelsearch_bm25": {"type": "BM25", "k1": 0.9, "b": 0.4}},
         "number_of_replicas": 2,
         "refresh_interval": "5s",
     }
+    tuned = build_index_body(cfg(lexical={"k1": 1.2, "b": 0.75}), USE_INFO)
+    assert tuned["settings"]["index"]["similarity"]["babelsearch_bm25"] == {
+        "type": "BM25", "k1": 1.2, "b": 0.75
+    }  # fmt: skip
+    with pytest.raises(ConfigError, match="lexical: k1"):
+        cfg(lexical={"b": 1.5})
     meta = m["_meta"]["babelsearch"]
     assert meta["encoder"] == USE_INFO.fingerprint
     assert meta["spec_version"] == 1 and len(meta["spec_hash"]) == 16

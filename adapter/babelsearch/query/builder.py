@@ -10,9 +10,10 @@ Which sub-queries each mode sends:
   query; otherwise the named pipeline) -- a hybrid query without its pipeline returns
   unfused hits silently, so we never send one.
 - ``rrf``: one ``_msearch`` (lexical, knn, sparse), fused client-side by rank.
-- ``auto`` (language-aware): one ``_msearch`` with lexical restricted to documents in
-  the query's language, knn over all, names/numbers on the neutral field of the other
-  languages, fused client-side by :func:`babelsearch.query.fusion.language_aware`.
+- ``auto`` (language-aware): one ``_msearch`` with lexical and 4-gram sub-queries
+  restricted to documents in the query's language, knn over all, names/numbers on the
+  neutral field of the other languages, fused client-side by
+  :func:`babelsearch.query.fusion.language_aware`.
 
 Two phases. The sub-queries rank: each asks for the whole candidate window but returns
 only ``_id``, ``_score`` and the ``doc_id``/``lang`` doc values (no ``_source``, no
@@ -31,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from .dense import knn_query
-from .lexical import LexicalStyle, lexical_fields, lexical_query, neutral_query
+from .lexical import LexicalStyle, lexical_fields, lexical_query, neutral_query, ngram_query
 from .sparse import neural_sparse_query, rank_feature_query
 from .weights import FusionWeights
 
@@ -72,6 +73,8 @@ class SearchSpec:
     inline_pipeline: bool = True
     pipeline_name: str | None = None
     highlight: bool = True
+    ngram: bool = False
+    """The index has ``<field>.neutral.ngram`` (``lexical.ngram``); ``auto`` uses it."""
     dense_field: str = "embedding"
     sparse_field: str = "sparse"
     lang_field: str = "lang"
@@ -166,10 +169,16 @@ def _sparse(spec: SearchSpec, filters: Sequence[dict[str, Any]]) -> dict[str, An
 
 
 def _server_weights(spec: SearchSpec, names: Sequence[str]) -> dict[str, float]:
-    rel = spec.weights.same
-    raw = {"lexical": rel.lexical, "dense": rel.dense, "sparse": rel.sparse or 0.0}
+    """Weights of server-fused ``hybrid``/``bool``: the same-language relation with its
+    n-gram share folded into lexical (they send no n-gram query) at zero corroboration
+    -- the server cannot see whether dense agrees, so it takes the cautious end."""
+    from .fusion import corroborated
+
+    rel = corroborated(spec.weights.same, 0.0, spec.weights.corroboration)
+    lexical = rel.lexical + rel.ngram
+    raw = {"lexical": lexical, "dense": rel.dense, "sparse": rel.sparse or 0.0}
     if "sparse" in names and raw["sparse"] == 0.0:
-        raw["sparse"] = min(rel.lexical, rel.dense) or 0.1
+        raw["sparse"] = min(lexical, rel.dense) or 0.1
     chosen = {n: raw[n] for n in names}
     total = sum(chosen.values()) or 1.0
     # neural-search requires the weights to sum to 1; rounding keeps bodies readable.
@@ -243,6 +252,11 @@ def build_request(spec: SearchSpec) -> Request:
         lex, hl = _lex(spec, same)
         named: list[tuple[str, dict[str, Any]]] = [("lexical", _body(spec, lex))]
         highlight_q = [_lex(spec, ())[0]]
+        w = spec.weights
+        if spec.ngram and (w.same.ngram > 0 or any(r.ngram > 0 for r in w.pairs.values())):
+            named.append(
+                ("ngram", _body(spec, ngram_query(spec.text, spec.text_fields, filters=same)))
+            )
         if spec.vector is not None:
             named.append(("dense", _body(spec, _knn(spec, f))))
         pairs = spec.weights.pairs.values()
@@ -253,7 +267,6 @@ def build_request(spec: SearchSpec) -> Request:
                 named.append(("neutral", _body(spec, nq)))
                 highlight_q.append(neutral_query(spec.text, spec.text_fields) or nq)
                 hl = [*hl, *(p for p in (f"{t}.neutral" for t in spec.text_fields) if p not in hl)]
-        w = spec.weights
         if spec.sparse_tokens and (w.same.sparse > 0 or w.cross.sparse > 0):
             sq = _sparse(spec, f)
             if sq is not None:

@@ -19,7 +19,14 @@ from typing import Any, Literal
 
 from ..types import NEUTRAL
 
-__all__ = ["LexicalStyle", "crossing_terms", "lexical_fields", "lexical_query", "neutral_query"]
+__all__ = [
+    "LexicalStyle",
+    "crossing_terms",
+    "lexical_fields",
+    "lexical_query",
+    "neutral_query",
+    "ngram_query",
+]
 
 LexicalStyle = Literal["best_fields", "most_fields", "bool"]
 
@@ -127,6 +134,22 @@ def neutral_query(
             "query": terms,
             "type": "most_fields",
             "fields": [f"{f}.{NEUTRAL}" for f in text_fields],
+        }
+    }
+    return _wrap(q, filters)
+
+
+def ngram_query(
+    text: str, text_fields: Sequence[str], *, filters: Sequence[dict[str, Any]] = ()
+) -> dict[str, Any]:
+    """The whole query on the 4-gram views (``<field>.neutral.ngram``): partial-word
+    evidence that survives inflection and compounding."""
+    q = {
+        "multi_match": {
+            "query": text,
+            "type": "best_fields",
+            "tie_breaker": 0.3,
+            "fields": [f"{f}.{NEUTRAL}.ngram" for f in text_fields],
         }
     }
     return _wrap(q, filters)

@@ -196,6 +196,7 @@ class _Base:
             source_includes=tuple(source_includes) if source_includes is not None else None,
             pipeline_name=pipeline_names(self.alias)[cfg.search.normalization],
             highlight=highlight,
+            ngram=cfg.lexical.ngram,
         )
         if concrete == "sparse" and not tokens:
             raise QueryError("the encoder gave no sparse weights for this query")

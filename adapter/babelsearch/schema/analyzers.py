@@ -23,11 +23,13 @@ __all__ = [
     "BUILTIN_LANGUAGE_ANALYZERS",
     "GENERIC_ANALYZERS",
     "NEUTRAL_ANALYZER",
+    "NGRAM_ANALYZER",
     "PLUGIN_ANALYZERS",
     "Analyzer",
     "analysis_settings",
     "analyzer_for",
     "neutral_analyzer",
+    "ngram_analyzer",
     "resolve_analyzer",
 ]
 
@@ -130,6 +132,24 @@ def neutral_analyzer(caps: Capabilities | None = None) -> Analyzer:
         name=NEUTRAL_ANALYZER,
         definition={"type": "custom", "tokenizer": "standard", "filter": ["lowercase", folding]},
         plugin="analysis-icu" if folding == "icu_folding" else None,
+    )
+
+
+NGRAM_ANALYZER = "babelsearch_ngram"
+
+
+def ngram_analyzer() -> Analyzer:
+    """Lowercased, folded 4-grams inside each word (``Schwarzwaldklinik`` -> ``schw``,
+    ``chwa``, ...): matches ``Klinik`` and ``kliniken`` where no stemmer does. CJK text
+    gives no 4-grams (the standard tokenizer emits single ideographs)."""
+    return Analyzer(
+        name=NGRAM_ANALYZER,
+        definition={
+            "type": "custom",
+            "tokenizer": "standard",
+            "filter": ["lowercase", "asciifolding", "babelsearch_ngram4"],
+        },
+        filters={"babelsearch_ngram4": {"type": "ngram", "min_gram": 4, "max_gram": 4}},
     )
 
 

@@ -15,7 +15,13 @@ from typing import Any
 from ..config import Config
 from ..types import Capabilities, EncoderInfo
 from . import fields as F
-from .analyzers import Analyzer, analysis_settings, neutral_analyzer, resolve_analyzer
+from .analyzers import (
+    Analyzer,
+    analysis_settings,
+    neutral_analyzer,
+    ngram_analyzer,
+    resolve_analyzer,
+)
 
 __all__ = [
     "SPEC_VERSION",
@@ -86,6 +92,10 @@ class IndexSpec:
         }
 
 
+SIMILARITY = "babelsearch_bm25"
+"""The BM25 similarity every text subfield uses, with ``lexical.k1``/``lexical.b``."""
+
+
 def build_index_spec(cfg: Config, info: EncoderInfo, caps: Capabilities | None = None) -> IndexSpec:
     """Render every field, the analysis they need, and the ``_meta`` fingerprint.
 
@@ -100,6 +110,9 @@ def build_index_spec(cfg: Config, info: EncoderInfo, caps: Capabilities | None =
         lang_analyzers[lang] = a.name
     neutral = neutral_analyzer(caps)
     used.append(neutral)
+    ngram = ngram_analyzer() if cfg.lexical.ngram else None
+    if ngram is not None:
+        used.append(ngram)
 
     props: dict[str, Any] = {
         "doc_id": F.keyword_field(),
@@ -107,7 +120,12 @@ def build_index_spec(cfg: Config, info: EncoderInfo, caps: Capabilities | None =
         "lang": F.keyword_field(),
     }
     for text_field in cfg.fields.text:
-        props[text_field] = F.text_object_field(lang_analyzers, neutral.name)
+        props[text_field] = F.text_object_field(
+            lang_analyzers,
+            neutral.name,
+            similarity=SIMILARITY,
+            ngram_analyzer=ngram.name if ngram is not None else None,
+        )
     for name, type_ in sorted(cfg.fields.metadata.items()):
         props[name] = F.metadata_field(name, type_)
     props["embedding"] = F.knn_vector_field(info, cfg.dense)
@@ -116,7 +134,11 @@ def build_index_spec(cfg: Config, info: EncoderInfo, caps: Capabilities | None =
         # always-empty one that would make sparse queries silently match nothing.
         props["sparse"] = F.rank_features_field()
 
-    static: dict[str, Any] = {"number_of_shards": cfg.index.shards, "knn": True}
+    static: dict[str, Any] = {
+        "number_of_shards": cfg.index.shards,
+        "knn": True,
+        "similarity": {SIMILARITY: {"type": "BM25", "k1": cfg.lexical.k1, "b": cfg.lexical.b}},
+    }
     analysis = analysis_settings(used)
     if analysis:
         static["analysis"] = analysis

@@ -58,17 +58,28 @@ def keyword_field() -> dict[str, Any]:
     return {"type": "keyword"}
 
 
-def text_object_field(analyzers: Mapping[str, str], neutral_analyzer: str) -> dict[str, Any]:
+def text_object_field(
+    analyzers: Mapping[str, str],
+    neutral_analyzer: str,
+    *,
+    similarity: str | None = None,
+    ngram_analyzer: str | None = None,
+) -> dict[str, Any]:
     """An object with one ``text`` subfield per language plus ``neutral``.
 
     Object properties rather than multi-fields: each chunk fills only its own
     language, so a German passage is never stemmed with the English analyzer, while
     ``neutral`` always holds the text so names and numbers match across languages.
+    The n-gram view is a multi-field of ``neutral`` (``<field>.neutral.ngram``), so it
+    costs index space but no second copy in ``_source``.
     """
+    sim = {"similarity": similarity} if similarity else {}
     props: dict[str, Any] = {
-        lang: {"type": "text", "analyzer": analyzers[lang]} for lang in sorted(analyzers)
+        lang: {"type": "text", "analyzer": analyzers[lang], **sim} for lang in sorted(analyzers)
     }
-    props[NEUTRAL] = {"type": "text", "analyzer": neutral_analyzer}
+    props[NEUTRAL] = {"type": "text", "analyzer": neutral_analyzer, **sim}
+    if ngram_analyzer:
+        props[NEUTRAL]["fields"] = {"ngram": {"type": "text", "analyzer": ngram_analyzer, **sim}}
     return {"properties": props}
 
 

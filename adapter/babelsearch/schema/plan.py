@@ -245,6 +245,17 @@ def plan_changes(desired: IndexSpec, live: Mapping[str, Any] | None, index: str)
         )
     if _s(settings.get("knn", "false")) != "true":
         d.add("settings.knn", "the live index was created without index.knn: true", False)
+    have_sim = settings.get("similarity") or {}
+    for name, definition in (desired.static_settings.get("similarity") or {}).items():
+        live_def = have_sim.get(name)
+        if live_def is None or {k: _s(v) for k, v in live_def.items()} != {
+            k: _s(v) for k, v in definition.items()
+        }:
+            d.add(
+                f"settings.similarity.{name}",
+                f"similarity {name} changes from {live_def} to {definition}",
+                False,
+            )
     want_an = (desired.static_settings.get("analysis") or {}).get("analyzer") or {}
     have_an = (settings.get("analysis") or {}).get("analyzer") or {}
     for name, definition in want_an.items():
