@@ -161,3 +161,13 @@ def test_mixed_changes_report_everything_but_block() -> None:
     assert kinds["settings.number_of_replicas"] is True
     assert kinds["title.vi"] is False
     assert p.to_dict()["changes"]
+
+
+def test_bm25_parameters_and_ngram_view_need_a_new_index() -> None:
+    sim = _plan(_base(lexical={"k1": 1.2, "b": 0.75}))
+    assert isinstance(sim, NeedsNewIndex)
+    assert [c.path for c in sim.changes] == ["settings.similarity.babelsearch_bm25"]
+    live_plain = as_live(build_index_body(_base(lexical={"ngram": False}), USE_INFO))
+    ngram = plan_changes(build_index_spec(_base(), USE_INFO), live_plain, "t-v1")
+    assert isinstance(ngram, NeedsNewIndex)
+    assert "settings.analysis.babelsearch_ngram" in [c.path for c in ngram.changes]

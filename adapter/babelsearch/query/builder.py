@@ -169,16 +169,10 @@ def _sparse(spec: SearchSpec, filters: Sequence[dict[str, Any]]) -> dict[str, An
 
 
 def _server_weights(spec: SearchSpec, names: Sequence[str]) -> dict[str, float]:
-    """Weights of server-fused ``hybrid``/``bool``: the same-language relation with its
-    n-gram share folded into lexical (they send no n-gram query) at zero corroboration
-    -- the server cannot see whether dense agrees, so it takes the cautious end."""
-    from .fusion import corroborated
-
-    rel = corroborated(spec.weights.same, 0.0, spec.weights.corroboration)
-    lexical = rel.lexical + rel.ngram
-    raw = {"lexical": lexical, "dense": rel.dense, "sparse": rel.sparse or 0.0}
+    rel = spec.weights.hybrid
+    raw = {"lexical": rel.lexical, "dense": rel.dense, "sparse": rel.sparse or 0.0}
     if "sparse" in names and raw["sparse"] == 0.0:
-        raw["sparse"] = min(lexical, rel.dense) or 0.1
+        raw["sparse"] = min(rel.lexical, rel.dense) or 0.1
     chosen = {n: raw[n] for n in names}
     total = sum(chosen.values()) or 1.0
     # neural-search requires the weights to sum to 1; rounding keeps bodies readable.

@@ -12,7 +12,9 @@ Config: ``search.weights`` in the YAML, keys ``<relation>.<signal>`` with relati
 ``same``, ``cross`` or a pair like ``de-en`` and signal ``dense``, ``lexical``,
 ``ngram``, ``neutral`` or ``sparse``; plus ``untrusted_dense`` (multiplier for dense weights when
 the encoder does not cover the query's or the document's language) and ``lang_boost``
-(boost of the ``<field>.<qlang>`` subfields over ``<field>.neutral``) and
+(boost of the ``<field>.<qlang>`` subfields over ``<field>.neutral``),
+``hybrid.dense|lexical|sparse`` (the clause weights of the server-fused ``hybrid`` and
+``bool`` modes: the reference 0.5/0.5 min-max fusion by default) and
 ``corroboration`` (how much of the same-language text share depends on dense agreeing
 with lexical). The defaults
 below are fixed, not tuned per dataset at run time; the evaluation tunes *them*.
@@ -65,6 +67,9 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "cross.ngram": 0.0,
     "cross.neutral": 0.1,
     "cross.sparse": 0.0,
+    "hybrid.dense": 0.5,
+    "hybrid.lexical": 0.5,
+    "hybrid.sparse": 0.0,
     "untrusted_dense": 0.25,
     "corroboration": 0.2,
     "lang_boost": 2.0,
@@ -80,6 +85,8 @@ class FusionWeights:
     same: Relation
     cross: Relation
     pairs: Mapping[str, Relation] = field(default_factory=dict)
+    hybrid: Relation = field(default_factory=lambda: Relation(0.5, 0.5, 0.0, 0.0, 0.0))
+    """Server-fused ``hybrid``/``bool`` (one weight per clause; no n-gram or neutral)."""
     untrusted_dense: float = 0.25
     corroboration: float = 0.2
     lang_boost: float = 2.0
@@ -102,6 +109,7 @@ class FusionWeights:
             raise ConfigError(
                 f"search.weights.{key}: unknown key (use same.<signal>, cross.<signal>, "
                 f"<qlang>-<doclang>.<signal> with signal in {', '.join(SIGNALS)}, "
+                "hybrid.dense, hybrid.lexical, hybrid.sparse, "
                 "untrusted_dense, corroboration or lang_boost)"
             )
 
@@ -112,10 +120,18 @@ class FusionWeights:
         for pair, sigs in pair_keys.items():
             q, d = pair.split("-")
             pairs[pair] = rel_of("same" if q == d else "cross", sigs)
+        hybrid = Relation(
+            dense=merged["hybrid.dense"],
+            lexical=merged["hybrid.lexical"],
+            ngram=0.0,
+            neutral=0.0,
+            sparse=merged["hybrid.sparse"],
+        )
         return cls(
             same=rel_of("same", {}),
             cross=rel_of("cross", {}),
             pairs=pairs,
+            hybrid=hybrid,
             untrusted_dense=merged["untrusted_dense"],
             corroboration=merged["corroboration"],
             lang_boost=merged["lang_boost"],
