@@ -33,7 +33,7 @@ OPENSEARCH_MIN_SCORE = 0.001
 """neural-search's normalization floor: a matched document never normalizes to 0."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Candidate:
     """One chunk seen in at least one sub-query's results."""
 
@@ -237,47 +237,50 @@ def language_aware(
     ngram = norms.get("ngram") or None
     neutral = norms.get("neutral")
     sparse = norms.get("sparse")
-    # per document language: (relation, dense trust), computed once per query
-    per_lang: dict[str, tuple[Any, float]] = {}
+    # per document language, once per query: (signal, normalized scores or None for the
+    # dense substitute, effective weight, calibration or None)
+    plans: dict[str, list[tuple[str, Mapping[str, float] | None, float, float | None]]] = {}
     trusted_q = covers(qlang)
+    empty: dict[str, float] = {}
+
+    def plan_for(lang: str) -> list[tuple[str, Mapping[str, float] | None, float, float | None]]:
+        trust = 1.0 if (trusted_q and covers(lang)) else weights.untrusted_dense
+        rel = weights.relation(qlang, lang)
+        same = lang == qlang
+        if same and dense is not None:
+            rel = corroborated(rel, calib, weights.corroboration)
+        has_ngram = ngram is not None and same
+        share = 1.0 if has_ngram or rel.ngram >= 1.0 else 1.0 / (1.0 - rel.ngram)
+        plan: list[tuple[str, Mapping[str, float] | None, float, float | None]] = []
+        if dense is not None:
+            plan.append(("dense", dense, rel.dense * trust, None))
+        if same:
+            plan.append(("lexical", lexical, rel.lexical, None))
+        elif dense is not None:
+            plan.append(("lexical", None, rel.lexical * trust, calib))
+        else:
+            plan.append(("lexical", empty, rel.lexical, None))
+        if neutral is not None and not same:
+            plan.append(("neutral", neutral, rel.neutral, None))
+        if ngram is not None and has_ngram:
+            plan.append(("ngram", ngram, rel.ngram, None))
+        if sparse is not None:
+            plan.append(("sparse", sparse, rel.sparse, None))
+        return [(name, src, w * share, c) for name, src, w, c in plan]
+
     out = []
     for cid, cand in candidates.items():
-        lang = cand.lang
-        rt = per_lang.get(lang)
-        if rt is None:
-            trust = 1.0 if (trusted_q and covers(lang)) else weights.untrusted_dense
-            rel = weights.relation(qlang, lang)
-            if lang == qlang and dense is not None:
-                rel = corroborated(rel, calib, weights.corroboration)
-            rt = per_lang[lang] = (rel, trust)
-        rel, trust = rt
-        has_ngram = ngram is not None and lang == qlang
-        share = 1.0 if has_ngram or rel.ngram >= 1.0 else 1.0 / (1.0 - rel.ngram)
+        plan = plans.get(cand.lang)
+        if plan is None:
+            plan = plans[cand.lang] = plan_for(cand.lang)
         d = dense.get(cid, 0.0) if dense is not None else 0.0
-        # (signal, norm, weight, substitute calibration or None)
-        terms: list[tuple[str, float, float, float | None]] = []
-        if dense is not None:
-            terms.append(("dense", d, rel.dense * trust, None))
-        if lang == qlang:
-            terms.append(("lexical", lexical.get(cid, 0.0), rel.lexical, None))
-        elif dense is not None:
-            terms.append(("lexical", calib * d, rel.lexical * trust, calib))
-        else:
-            terms.append(("lexical", 0.0, rel.lexical, None))
-        if neutral is not None and lang != qlang:
-            terms.append(("neutral", neutral.get(cid, 0.0), rel.neutral, None))
-        if ngram is not None and has_ngram:
-            terms.append(("ngram", ngram.get(cid, 0.0), rel.ngram, None))
-        if sparse is not None:
-            terms.append(("sparse", sparse.get(cid, 0.0), rel.sparse, None))
-        if share != 1.0:
-            terms = [(name, n, w * share, c) for name, n, w, c in terms]
         score = 0.0
-        for _, n, w, _c in terms:
-            score += w * n
+        for _, src, w, _c in plan:
+            score += w * (src.get(cid, 0.0) if src is not None else calib * d)
         expl: dict[str, dict[str, Any]] = {}
         if explain:
-            for name, n, w, c in terms:
+            for name, src, w, c in plan:
+                n = src.get(cid, 0.0) if src is not None else calib * d
                 extra = {} if c is None else {"substitute": "dense", "calibration": c}
                 expl[name] = _term(cand, name, n, w, **extra)
         out.append(Fused(cid, score, expl))

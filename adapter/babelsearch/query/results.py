@@ -104,9 +104,12 @@ def collect(
             lst.append((cid, score))
             c = cands.get(cid)
             if c is None:
-                c = cands[cid] = Candidate(
-                    chunk_id=cid, doc_id=_value(h, "doc_id", cid), lang=_value(h, "lang", "")
-                )
+                f = h.get("fields")
+                if f and "doc_id" in f and "lang" in f:
+                    c = Candidate(cid, str(f["doc_id"][0]), str(f["lang"][0]))
+                else:
+                    c = Candidate(cid, _value(h, "doc_id", cid), _value(h, "lang", ""))
+                cands[cid] = c
             c.raw[name] = score
             c.rank[name] = rank
         ranked[name] = lst
