@@ -349,6 +349,8 @@ def _validate(cfg: Config) -> None:
             raise ConfigError(f"index.{attr}: must be at least 1")
     if cfg.index.replicas < 0:
         raise ConfigError("index.replicas: must be 0 or more")
+    if cfg.dense.ef_search is not None and cfg.dense.ef_search < 1:
+        raise ConfigError("dense.ef_search: must be at least 1 (or null for the engine default)")
     if cfg.lexical.k1 < 0 or not 0 <= cfg.lexical.b <= 1:
         raise ConfigError("lexical: k1 must be >= 0 and b between 0 and 1")
     if cfg.search.k < 1 or cfg.search.candidates < 1:

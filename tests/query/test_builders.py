@@ -243,3 +243,11 @@ def test_modes_follow_capabilities() -> None:
         resolve_mode("sparse", CAPS_FULL, sparse=False)
     with pytest.raises(QueryError, match="unknown mode"):
         resolve_mode("fuzzy", CAPS_FULL, sparse=False)
+
+
+def test_ef_search_goes_into_method_parameters_of_every_knn() -> None:
+    for mode in ("dense", "auto", "hybrid"):
+        req = build_request(spec(mode, ef_search=256))
+        text = json.dumps(req.bodies)
+        assert '"method_parameters": {"ef_search": 256}' in text, mode
+    assert "method_parameters" not in json.dumps(build_request(spec("dense")).bodies)

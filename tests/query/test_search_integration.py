@@ -272,3 +272,12 @@ def test_cli_search_json_and_table(searcher: Searcher, cfg: Config, tmp_path: An
     assert "tesla-en" in table.output and "norm" in table.output
     bad = runner.invoke(command, [*base, "--filter", "nope=1"])
     assert bad.exit_code == 1 and "Error: cannot filter on 'nope'" in bad.output
+
+
+def test_dense_ef_search_is_accepted_by_the_node(searcher: Searcher, cfg: Config) -> None:
+    import dataclasses
+
+    tuned = dataclasses.replace(cfg, dense=dataclasses.replace(cfg.dense, ef_search=200))
+    with Searcher(tuned, client=searcher.client, encoder=searcher._get_encoder()) as s:
+        res = s.search("Eiffelturm in Paris Höhe", lang="de", mode="dense", k=3, filters=ACME)
+    assert res.hits and res.hits[0].id == "eiffel-de", [h.id for h in res.hits]

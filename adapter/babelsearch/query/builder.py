@@ -73,6 +73,8 @@ class SearchSpec:
     inline_pipeline: bool = True
     pipeline_name: str | None = None
     highlight: bool = True
+    ef_search: int | None = None
+    """``dense.ef_search``: HNSW candidate list size at search time (engine default if None)."""
     ngram: bool = False
     """The index has ``<field>.neutral.ngram`` (``lexical.ngram``); ``auto`` uses it."""
     dense_field: str = "embedding"
@@ -157,7 +159,14 @@ def _knn(
 ) -> dict[str, Any]:
     if spec.vector is None:
         raise ValueError("this mode needs a query vector")
-    return knn_query(spec.vector, spec.window, field=spec.dense_field, filters=filters, boost=boost)
+    return knn_query(
+        spec.vector,
+        spec.window,
+        field=spec.dense_field,
+        filters=filters,
+        boost=boost,
+        ef_search=spec.ef_search,
+    )
 
 
 def _sparse(spec: SearchSpec, filters: Sequence[dict[str, Any]]) -> dict[str, Any] | None:

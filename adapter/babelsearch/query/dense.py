@@ -20,9 +20,13 @@ def knn_query(
     field: str = "embedding",
     filters: Sequence[dict[str, Any]] = (),
     boost: float | None = None,
+    ef_search: int | None = None,
 ) -> dict[str, Any]:
-    """``{"knn": {field: {"vector": [...], "k": k, "filter": ...}}}``."""
+    """``{"knn": {field: {"vector": [...], "k": k, "filter": ...}}}``; ``ef_search``
+    (``dense.ef_search``) goes into ``method_parameters`` for this query only."""
     spec: dict[str, Any] = {"vector": list(vector), "k": k}
+    if ef_search is not None:
+        spec["method_parameters"] = {"ef_search": ef_search}
     if filters:
         spec["filter"] = {"bool": {"filter": list(filters)}}
     if boost is not None:

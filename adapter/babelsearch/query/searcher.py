@@ -197,6 +197,7 @@ class _Base:
             pipeline_name=pipeline_names(self.alias)[cfg.search.normalization],
             highlight=highlight,
             ngram=cfg.lexical.ngram,
+            ef_search=cfg.dense.ef_search,
         )
         if concrete == "sparse" and not tokens:
             raise QueryError("the encoder gave no sparse weights for this query")
