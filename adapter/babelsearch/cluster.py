@@ -13,7 +13,7 @@ import contextlib
 import logging
 import re
 import ssl
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -31,10 +31,12 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "capabilities",
+    "capabilities_async",
     "client_url",
     "cluster_errors",
     "connect",
     "connect_async",
+    "parse_capabilities",
     "redact_url",
     "translate_error",
 ]
@@ -238,6 +240,28 @@ def capabilities(client: OpenSearch) -> Capabilities:
         info = client.info()
         plugins_raw = client.cat.plugins(format="json")
         nodes = client.nodes.info(metric="plugins,search_pipelines")
+    return parse_capabilities(info, plugins_raw, nodes)
+
+
+async def capabilities_async(client: AsyncOpenSearch) -> Capabilities:
+    """:func:`capabilities` over an asyncio client (same GETs, same parsing)."""
+    from opensearchpy import exceptions as ox
+
+    try:
+        info = await client.info()
+        plugins_raw = await client.cat.plugins(format="json")
+        nodes = await client.nodes.info(metric="plugins,search_pipelines")
+    except ox.OpenSearchException as exc:
+        raise translate_error(exc) from exc
+    return parse_capabilities(info, plugins_raw, nodes)
+
+
+def parse_capabilities(
+    info: Mapping[str, Any],
+    plugins_raw: Sequence[Mapping[str, Any]] | None,
+    nodes: Mapping[str, Any],
+) -> Capabilities:
+    """The :class:`Capabilities` described by ``GET /``, ``_cat/plugins`` and ``_nodes``."""
     version = str(info.get("version", {}).get("number", "0"))
     distribution = str(info.get("version", {}).get("distribution", "elasticsearch"))
     plugins = frozenset(str(p.get("component")) for p in plugins_raw or [])

@@ -29,3 +29,34 @@ def test_unreachable_cluster_is_a_clear_error() -> None:
 def test_missing_index_is_translated(client, unique_name: str) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ClusterError, match="404"), cluster_errors():
         client.indices.get(index=f"{unique_name}-missing")
+
+
+def test_async_capabilities_match_sync(client, opensearch_url: str) -> None:  # type: ignore[no-untyped-def]
+    import asyncio
+
+    from babelsearch.cluster import capabilities_async, connect_async
+
+    async def detect() -> object:
+        ac = connect_async(ClusterConfig(url=opensearch_url))
+        try:
+            return await capabilities_async(ac)
+        finally:
+            await ac.close()
+
+    assert asyncio.run(detect()) == capabilities(client)
+
+
+def test_async_unreachable_cluster_is_a_clear_error() -> None:
+    import asyncio
+
+    from babelsearch.cluster import capabilities_async, connect_async
+
+    async def detect() -> object:
+        ac = connect_async(ClusterConfig(url="http://127.0.0.1:1", timeout=2), retries=False)
+        try:
+            return await capabilities_async(ac)
+        finally:
+            await ac.close()
+
+    with pytest.raises(ClusterUnavailable, match="cannot reach the cluster"):
+        asyncio.run(detect())

@@ -360,20 +360,9 @@ class AsyncSearcher(_Base):
 
     async def capabilities(self) -> Capabilities:
         if self._caps is None:
-            # capability detection is a handful of GETs done once; the sync helper in
-            # babelsearch.cluster is the single source of truth for parsing them.
-            from ..cluster import capabilities, connect
+            from ..cluster import capabilities_async
 
-            def detect() -> Capabilities:
-                sync = connect(self.cfg.cluster)
-                try:
-                    return capabilities(sync)
-                finally:
-                    sync.close()
-
-            import asyncio
-
-            self._caps = await asyncio.to_thread(detect)
+            self._caps = await capabilities_async(self.client)
         return self._caps
 
     async def _run(self, req: Request) -> list[Mapping[str, Any]]:
