@@ -95,6 +95,10 @@ class EncoderConfig:
     threads: int = 1
     """BLAS threads for the numpy ``use`` encoder. 1 is fastest unless the machine has idle
     cores: with more threads than free cores, BLAS spin-waits (measured 8x more CPU time)."""
+    workers: int = 0
+    """Batches the numpy ``use`` encoder runs at once, in threads (numpy releases the GIL).
+    0 = one per core, at most 4. Unlike BLAS threads, an idle worker just sleeps, so this
+    is safe on a shared host; it speeds up document batches, never a single query."""
 
 
 @dataclass(frozen=True)
@@ -139,7 +143,10 @@ class IngestConfig:
     chunking: ChunkingConfig = field(default_factory=ChunkingConfig)
     bulk: BulkConfig = field(default_factory=BulkConfig)
     detection: LanguageDetectionConfig = field(default_factory=LanguageDetectionConfig)
-    encode_batch_size: int = 64
+    encode_batch_size: int = 256
+    """Chunks per encoder call: 8 forward passes of 32, enough for ``encoder.workers`` to
+    share evenly (a call of 64 has one short and one long pass, measured 1.4x on two
+    workers against 1.8x for 256)."""
     dead_letter: str = "babelsearch-deadletter.jsonl"
     checkpoint: str | None = None
 
@@ -353,6 +360,8 @@ def _validate(cfg: Config) -> None:
         raise ConfigError("dense.ef_search: must be at least 1 (or null for the engine default)")
     if cfg.lexical.k1 < 0 or not 0 <= cfg.lexical.b <= 1:
         raise ConfigError("lexical: k1 must be >= 0 and b between 0 and 1")
+    if cfg.encoder.threads < 1 or cfg.encoder.workers < 0:
+        raise ConfigError("encoder: threads must be at least 1 and workers 0 (auto) or more")
     if cfg.search.k < 1 or cfg.search.candidates < 1:
         raise ConfigError("search: k and candidates must be at least 1")
     b = cfg.ingest.bulk

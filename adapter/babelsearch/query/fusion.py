@@ -11,8 +11,8 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from operator import itemgetter
+from typing import Any, Literal, NamedTuple
 
 from .weights import FusionWeights, Relation
 
@@ -33,24 +33,23 @@ OPENSEARCH_MIN_SCORE = 0.001
 """neural-search's normalization floor: a matched document never normalizes to 0."""
 
 
-@dataclass(slots=True)
-class Candidate:
-    """One chunk seen in at least one sub-query's results."""
+class Candidate(NamedTuple):
+    """One chunk seen in at least one sub-query's results.
+
+    A tuple, not a dataclass: a search builds a few hundred of these, and which
+    sub-queries returned the chunk (with rank and raw score) is only looked up from
+    the ranked lists when an explanation is asked for."""
 
     chunk_id: str
     doc_id: str
     lang: str
-    raw: dict[str, float] = field(default_factory=dict)
-    rank: dict[str, int] = field(default_factory=dict)
-    """1-based rank of the chunk in each sub-query that returned it."""
 
 
 Ranked = Sequence[tuple[str, float]]
 """A sub-query's results: ``(chunk_id, raw score)`` best first."""
 
 
-@dataclass(frozen=True)
-class Fused:
+class Fused(NamedTuple):
     chunk_id: str
     score: float
     explanation: dict[str, dict[str, Any]]
@@ -143,14 +142,19 @@ def reciprocal_rank(
     return _sorted([Fused(cid, sc, expl.get(cid, {})) for cid, sc in scores.items()])
 
 
-def _term(cand: Candidate, name: str, norm: float, weight: float, **extra: Any) -> dict[str, Any]:
+def _positions(results: Mapping[str, Ranked]) -> dict[str, dict[str, tuple[int, float]]]:
+    """``{signal: {chunk_id: (1-based rank, raw score)}}``, for explanations only."""
     return {
-        "raw": cand.raw.get(name),
-        "norm": norm,
-        "rank": cand.rank.get(name),
-        "weight": weight,
-        **extra,
+        name: {cid: (i, raw) for i, (cid, raw) in enumerate(r, start=1)}
+        for name, r in results.items()
     }
+
+
+def _term(
+    where: Mapping[str, tuple[int, float]], cid: str, norm: float, weight: float, **extra: Any
+) -> dict[str, Any]:
+    rank, raw = where.get(cid, (None, None))
+    return {"raw": raw, "norm": norm, "rank": rank, "weight": weight, **extra}
 
 
 def _calibration(
@@ -230,58 +234,96 @@ def language_aware(
     substitute's) are multiplied by ``untrusted_dense`` when the encoder does not cover
     ``qlang`` or ``L``.
     """
-    norms = {name: _norms(r, "min_max", 0.0) for name, r in results.items()}
-    calib = _calibration(candidates, norms, qlang)
-    dense = norms.get("dense")
-    lexical = norms.get("lexical", {})
-    ngram = norms.get("ngram") or None
-    neutral = norms.get("neutral")
-    sparse = norms.get("sparse")
-    # per document language, once per query: (signal, normalized scores or None for the
-    # dense substitute, effective weight, calibration or None)
-    plans: dict[str, list[tuple[str, Mapping[str, float] | None, float, float | None]]] = {}
+    dense_r = results.get("dense")
+    dense = _norms(dense_r, "min_max", 0.0) if dense_r is not None else None
+    lexical = _norms(results.get("lexical", ()), "min_max", 0.0)
+    calib = _calibration(candidates, {"dense": dense or {}, "lexical": lexical}, qlang)
+    has_ngram = bool(results.get("ngram"))
     trusted_q = covers(qlang)
-    empty: dict[str, float] = {}
 
-    def plan_for(lang: str) -> list[tuple[str, Mapping[str, float] | None, float, float | None]]:
+    def plan_for(lang: str) -> dict[str, tuple[float, str]]:
+        """``{signal: (weight, source)}`` for candidates in ``lang``. ``source`` is
+        ``own`` (the signal's normalized score), ``dense`` (the calibrated substitute
+        ``calib * D``) or ``none`` (the signal cannot see this language: 0, but its
+        weight still counts so the weights of every language sum alike)."""
         trust = 1.0 if (trusted_q and covers(lang)) else weights.untrusted_dense
         rel = weights.relation(qlang, lang)
         same = lang == qlang
         if same and dense is not None:
             rel = corroborated(rel, calib, weights.corroboration)
-        has_ngram = ngram is not None and same
-        share = 1.0 if has_ngram or rel.ngram >= 1.0 else 1.0 / (1.0 - rel.ngram)
-        plan: list[tuple[str, Mapping[str, float] | None, float, float | None]] = []
+        ngram_here = has_ngram and same
+        share = 1.0 if ngram_here or rel.ngram >= 1.0 else 1.0 / (1.0 - rel.ngram)
+        plan: dict[str, tuple[float, str]] = {}
         if dense is not None:
-            plan.append(("dense", dense, rel.dense * trust, None))
+            plan["dense"] = (rel.dense * trust * share, "own")
         if same:
-            plan.append(("lexical", lexical, rel.lexical, None))
+            plan["lexical"] = (rel.lexical * share, "own")
         elif dense is not None:
-            plan.append(("lexical", None, rel.lexical * trust, calib))
+            plan["lexical"] = (rel.lexical * trust * share, "dense")
         else:
-            plan.append(("lexical", empty, rel.lexical, None))
-        if neutral is not None and not same:
-            plan.append(("neutral", neutral, rel.neutral, None))
-        if ngram is not None and has_ngram:
-            plan.append(("ngram", ngram, rel.ngram, None))
-        if sparse is not None:
-            plan.append(("sparse", sparse, rel.sparse, None))
-        return [(name, src, w * share, c) for name, src, w, c in plan]
+            plan["lexical"] = (rel.lexical * share, "none")
+        if "neutral" in results and not same:
+            plan["neutral"] = (rel.neutral * share, "own")
+        if ngram_here:
+            plan["ngram"] = (rel.ngram * share, "own")
+        if "sparse" in results:
+            plan["sparse"] = (rel.sparse * share, "own")
+        return plan
 
+    plans = {lang: plan_for(lang) for lang in {c.lang for c in candidates.values()}}
+    if explain:
+        return _explained(candidates, results, plans, dense, calib)
+    # Each signal adds weight(candidate's language) * min-max score; the dense
+    # substitute for other-language lexical evidence rides on the dense weight.
+    scores = dict.fromkeys(candidates, 0.0)
+    for name, ranked in results.items():
+        if not ranked:
+            continue
+        col: dict[str, float] = {}
+        for lang, plan in plans.items():
+            w, source = plan.get(name, (0.0, "none"))
+            col[lang] = w if source == "own" else 0.0
+            if name == "dense" and plan["lexical"][1] == "dense":
+                col[lang] += plan["lexical"][0] * calib
+        vals = [sc for _, sc in ranked]
+        lo, hi = min(vals), max(vals)
+        scale = 1.0 / (hi - lo) if hi != lo else 0.0
+        for cid, raw in ranked:
+            w = col[candidates[cid].lang]
+            if w:
+                scores[cid] += w * ((raw - lo) * scale if scale else 1.0)
+    # best first, ties by chunk id (as _sorted): two C-level sorts, the second stable
+    order = sorted(scores.items())
+    order.sort(key=itemgetter(1), reverse=True)
+    return [Fused(cid, sc, {}) for cid, sc in order]
+
+
+def _explained(
+    candidates: Mapping[str, Candidate],
+    results: Mapping[str, Ranked],
+    plans: Mapping[str, Mapping[str, tuple[float, str]]],
+    dense: Mapping[str, float] | None,
+    calib: float,
+) -> list[Fused]:
+    """:func:`language_aware` with an explanation per candidate whose terms add up."""
+    norms = {name: _norms(r, "min_max", 0.0) for name, r in results.items()}
+    where = _positions(results)
+    empty: dict[str, float] = {}
     out = []
     for cid, cand in candidates.items():
-        plan = plans.get(cand.lang)
-        if plan is None:
-            plan = plans[cand.lang] = plan_for(cand.lang)
         d = dense.get(cid, 0.0) if dense is not None else 0.0
         score = 0.0
-        for _, src, w, _c in plan:
-            score += w * (src.get(cid, 0.0) if src is not None else calib * d)
         expl: dict[str, dict[str, Any]] = {}
-        if explain:
-            for name, src, w, c in plan:
-                n = src.get(cid, 0.0) if src is not None else calib * d
-                extra = {} if c is None else {"substitute": "dense", "calibration": c}
-                expl[name] = _term(cand, name, n, w, **extra)
+        for name, (w, source) in plans[cand.lang].items():
+            extra: dict[str, Any] = {}
+            if source == "dense":
+                n = calib * d
+                extra = {"substitute": "dense", "calibration": calib}
+            elif source == "own":
+                n = norms.get(name, empty).get(cid, 0.0)
+            else:
+                n = 0.0
+            score += w * n
+            expl[name] = _term(where.get(name, {}), cid, n, w, **extra)
         out.append(Fused(cid, score, expl))
     return _sorted(out)

@@ -93,26 +93,22 @@ class SearchResult:
 def collect(
     names: Sequence[str], responses: Sequence[Mapping[str, Any]]
 ) -> tuple[dict[str, Candidate], dict[str, list[tuple[str, float]]]]:
-    """Candidates (first-seen source/highlights) and each sub-query's ranked list."""
+    """Candidates (document id and language, first seen) and each sub-query's ranked
+    list of ``(chunk_id, raw score)``."""
     cands: dict[str, Candidate] = {}
     ranked: dict[str, list[tuple[str, float]]] = {}
     for name, resp in zip(names, responses, strict=True):
-        lst: list[tuple[str, float]] = []
-        for rank, h in enumerate(resp.get("hits", {}).get("hits", ()), start=1):
+        hits = resp.get("hits", {}).get("hits", ())
+        ranked[name] = [(h["_id"], float(h.get("_score") or 0.0)) for h in hits]
+        for h in hits:
             cid = h["_id"]
-            score = float(h.get("_score") or 0.0)
-            lst.append((cid, score))
-            c = cands.get(cid)
-            if c is None:
-                f = h.get("fields")
-                if f and "doc_id" in f and "lang" in f:
-                    c = Candidate(cid, str(f["doc_id"][0]), str(f["lang"][0]))
-                else:
-                    c = Candidate(cid, _value(h, "doc_id", cid), _value(h, "lang", ""))
-                cands[cid] = c
-            c.raw[name] = score
-            c.rank[name] = rank
-        ranked[name] = lst
+            if cid in cands:
+                continue
+            f = h.get("fields")
+            if f and "doc_id" in f and "lang" in f:
+                cands[cid] = Candidate(cid, str(f["doc_id"][0]), str(f["lang"][0]))
+            else:
+                cands[cid] = Candidate(cid, _value(h, "doc_id", cid), _value(h, "lang", ""))
     return cands, ranked
 
 
@@ -145,11 +141,12 @@ def fuse(
         )
     # server-fused: keep the server's order and score
     name = next(iter(ranked))
-    out = []
-    for i, (cid, score) in enumerate(ranked[name]):
-        expl = {name: {"raw": score, "norm": score, "rank": i + 1, "weight": 1.0}}
-        out.append(Fused(cid, score, expl))
-    return out
+    if not explain:
+        return [Fused(cid, score, {}) for cid, score in ranked[name]]
+    return [
+        Fused(cid, score, {name: {"raw": score, "norm": score, "rank": i, "weight": 1.0}})
+        for i, (cid, score) in enumerate(ranked[name], start=1)
+    ]
 
 
 def explain_server(
@@ -191,6 +188,7 @@ def page_of(
 ) -> tuple[list[Fused], int]:
     """Keep each document's best chunk, then ranks ``[(page-1)*k, page*k)``; also the
     number of distinct documents in the window."""
+    want = page * k
     seen: set[str] = set()
     docs: list[Fused] = []
     for f in fused:
@@ -200,7 +198,15 @@ def page_of(
             continue
         seen.add(doc)
         docs.append(f)
-    return docs[(page - 1) * k : page * k], len(docs)
+        if len(docs) == want:
+            break
+    if len(docs) < want:
+        total = len(docs)
+    elif len(fused) == len(cands):  # every candidate was fused: count them directly
+        total = len({c.doc_id for c in cands.values()})
+    else:
+        total = len({(c.doc_id if (c := cands.get(f.chunk_id)) else f.chunk_id) for f in fused})
+    return docs[(page - 1) * k :], total
 
 
 def hits_of(
