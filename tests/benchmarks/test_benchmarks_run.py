@@ -82,6 +82,9 @@ def test_query_benchmark_runs_end_to_end(opensearch_url: str, client: Any, tmp_p
         for cell in cells.values():
             assert cell["n"] == 6 and cell["p50"] > 0 and cell["qps"] > 0 and cell["hits"] > 0
     assert result["encode_ms"]["n"] == 6
+    assert set(result["c1_interleaved"]) == set(result["modes"])
+    assert all(v["n"] == 6 for v in result["c1_interleaved"].values())
+    assert result["merge_settle_seconds"] >= 3
     for parts in result["client_overhead_ms"].values():
         assert parts["total"]["p50"] > 0
     assert _bench_indices(client) - before == set()
