@@ -188,8 +188,7 @@ class UseEncoder:
         return Encoded(dense=l2_normalize(dense), sparse=None)
 
     def encode_documents(self, texts: Sequence[str]) -> Encoded:
-        pool = self._workers() if len(texts) > self._cfg.batch_size else None
-        return encode_sorted(texts, self._cfg.batch_size, self._batch, DIMENSION, pool)
+        return encode_sorted(texts, self._cfg.batch_size, self._batch, DIMENSION, self._workers())
 
     def encode_queries(self, texts: Sequence[str]) -> Encoded:
         return encode_sorted(texts, self._cfg.batch_size, self._batch, DIMENSION)

@@ -188,7 +188,6 @@ def page_of(
 ) -> tuple[list[Fused], int]:
     """Keep each document's best chunk, then ranks ``[(page-1)*k, page*k)``; also the
     number of distinct documents in the window."""
-    want = page * k
     seen: set[str] = set()
     docs: list[Fused] = []
     for f in fused:
@@ -198,15 +197,7 @@ def page_of(
             continue
         seen.add(doc)
         docs.append(f)
-        if len(docs) == want:
-            break
-    if len(docs) < want:
-        total = len(docs)
-    elif len(fused) == len(cands):  # every candidate was fused: count them directly
-        total = len({c.doc_id for c in cands.values()})
-    else:
-        total = len({(c.doc_id if (c := cands.get(f.chunk_id)) else f.chunk_id) for f in fused})
-    return docs[(page - 1) * k :], total
+    return docs[(page - 1) * k : page * k], len(docs)
 
 
 def hits_of(
