@@ -15,9 +15,9 @@ import re
 import ssl
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
-from .config import ClusterConfig
+from .config import ClusterConfig, redact_url
 from .errors import (
     BabelsearchError,
     ClusterAuthError,
@@ -47,20 +47,6 @@ log = logging.getLogger("babelsearch.cluster")
 # sink alone (``retries=False``), so one failure kind is never retried at two layers.
 _READ_RETRIES = 2
 _RETRY_STATUS = (502, 503, 504)
-
-
-def redact_url(url: str) -> str:
-    """Drop any ``user:password@`` part so a URL can be shown or logged."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "<invalid url>"
-    if parts.username is None and parts.password is None:
-        return url
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
 
 
 def _client_kwargs(cfg: ClusterConfig, *, retries: bool) -> dict[str, Any]:
@@ -152,16 +138,20 @@ def _clean(text: str) -> str:
 
 
 def translate_error(exc: BaseException, *, url: str | None = None) -> BabelsearchError:
-    """Map an opensearch-py exception to our error tree with a message a person can act on."""
+    """Map an opensearch-py exception to our error tree with a message a person can act on.
+
+    The message names the cluster (``url``, else the node the request went to) without
+    credentials; a TLS failure also says which setting fixes it (:func:`_tls_hint`)."""
     from opensearchpy import exceptions as ox
 
-    where = f" at {redact_url(url)}" if url else ""
     if isinstance(exc, BabelsearchError):
         return exc
-    if isinstance(exc, ox.SSLError | ssl.SSLError):
+    tried = url or _tried_url(exc)
+    where = f" at {redact_url(tried)}" if tried else ""
+    if isinstance(exc, ox.SSLError | ssl.SSLError) or _tls_cause(exc):
+        root = _clean(_root_message(exc))
         return ClusterUnavailable(
-            f"TLS handshake with the cluster{where} failed: {_clean(_root_message(exc))} "
-            "(check cluster.ca_certs, the host name in the URL, or cluster.verify_certs)"
+            f"TLS handshake with the cluster{where} failed: {root} ({_tls_hint(root)})"
         )
     if isinstance(exc, ox.ConnectionTimeout):
         return ClusterUnavailable(f"the cluster{where} did not answer in time")
@@ -179,6 +169,74 @@ def translate_error(exc: BaseException, *, url: str | None = None) -> Babelsearc
     if isinstance(exc, ox.TransportError):
         return ClusterError(f"the cluster{where} answered {exc.status_code}: {_reason(exc)}")
     return ClusterError(f"unexpected cluster error{where}: {_clean(str(exc))}")
+
+
+def _tls_cause(exc: BaseException) -> bool:
+    """Is a TLS failure behind ``exc``? The async client reports one as a plain
+    ``ConnectionError`` (aiohttp's SSL error in ``info``), which must not read "is it running?"."""
+    todo: list[BaseException] = [exc]
+    for _ in range(8):
+        if not todo:
+            break
+        cur = todo.pop()
+        if isinstance(cur, ssl.SSLError):
+            return True
+        info = getattr(cur, "info", None)
+        todo += [e for e in (info, cur.__cause__, cur.__context__) if isinstance(e, BaseException)]
+    return False
+
+
+def _tried_url(exc: BaseException) -> str | None:
+    """The node a failed request went to, for callers that pass no URL.
+
+    opensearch-py does not record it on the exception; the connection that raised it is
+    in the traceback, and its ``host`` is ``scheme://host:port`` without credentials."""
+    from opensearchpy.connection.base import Connection
+
+    tb = exc.__traceback__
+    while tb is not None:
+        conn = tb.tb_frame.f_locals.get("self")
+        if isinstance(conn, Connection):
+            return f"{conn.host}{conn.url_prefix}"
+        tb = tb.tb_next
+    return None
+
+
+# Root-cause fragments (OpenSSL / CPython / urllib3 wording) -> what to change.
+_TLS_HINTS: tuple[tuple[tuple[str, ...], str], ...] = (
+    (
+        ("wrong_version_number", "record layer failure", "http request", "unknown protocol"),
+        "the node may not speak TLS: if it serves plain HTTP, use http:// in the URL; "
+        "otherwise check cluster.ca_certs and cluster.verify_certs",
+    ),
+    (
+        ("hostname mismatch", "ip address mismatch", "doesn't match"),
+        "the host name in the URL is not in the node's certificate: use a name it lists "
+        "(cluster.ca_certs cannot fix this; cluster.verify_certs: false skips the check, "
+        "for a throwaway test node only)",
+    ),
+    (
+        ("certificate verify failed", "self-signed", "self signed", "unable to get local issuer"),
+        "the node's certificate is not trusted: set cluster.ca_certs to the PEM of the CA "
+        "that signed it (cluster.verify_certs: false only for a throwaway test node)",
+    ),
+    (
+        ("alert unknown ca", "alert bad certificate", "certificate required", "alert certificate"),
+        "the node refused the client certificate: check cluster.client_cert and "
+        "cluster.client_key (and cluster.ca_certs, cluster.verify_certs)",
+    ),
+)
+
+
+def _tls_hint(root: str) -> str:
+    low = root.lower()
+    for needles, hint in _TLS_HINTS:
+        if any(n in low for n in needles):
+            return hint
+    return (
+        "check cluster.ca_certs, cluster.client_cert/client_key, the host name in the URL, "
+        "or cluster.verify_certs"
+    )
 
 
 def _root_message(exc: BaseException) -> str:
@@ -221,10 +279,12 @@ def client_url(client: Any) -> str | None:
     """The first host of a client as a credential-free URL, for error messages."""
     try:
         host = client.transport.hosts[0]
+        tls = bool(getattr(client.transport, "kwargs", {}).get("use_ssl"))  # set by connect()
     except (AttributeError, IndexError, TypeError):
         return None
-    scheme = "https" if host.get("use_ssl") or host.get("scheme") == "https" else "http"
-    return f"{scheme}://{host.get('host')}:{host.get('port')}"
+    tls = tls or bool(host.get("use_ssl")) or host.get("scheme") == "https"
+    prefix = host.get("url_prefix") or ""
+    return f"{'https' if tls else 'http'}://{host.get('host')}:{host.get('port')}{prefix}"
 
 
 _ANALYSIS_PLUGINS = ("analysis-kuromoji", "analysis-nori", "analysis-smartcn", "analysis-icu")
@@ -267,8 +327,10 @@ def parse_capabilities(
     plugins = frozenset(str(p.get("component")) for p in plugins_raw or [])
     processors: set[str] = set()
     modules: set[str] = set()
+    lists_phase_results = False
     for node in (nodes.get("nodes") or {}).values():
         sp = node.get("search_pipelines") or {}
+        lists_phase_results = lists_phase_results or "phase_results_processors" in sp
         for kind in ("request_processors", "response_processors", "phase_results_processors"):
             for proc in sp.get(kind) or []:
                 processors.add(str(proc.get("type")))
@@ -276,12 +338,17 @@ def parse_capabilities(
             modules.add(str(mod.get("name")))
     has_neural = "opensearch-neural-search" in plugins
     has_knn = "opensearch-knn" in plugins
-    # ``_nodes`` lists request/response processors but not phase-results ones (the
-    # normalization and score-ranker processors), so those are inferred from the
-    # neural-search plugin and the version that introduced them (2.10 and 2.19).
+    # 3.x lists the phase-results processors (normalization, score ranker) in
+    # ``_nodes``, so there they are read exactly. 2.x lists only request/response
+    # ones; there they are inferred from the neural-search plugin and the version
+    # that introduced them (2.10 and 2.19), the one guess detection cannot avoid.
     vt = Capabilities(version=version).version_tuple
-    normalization = "normalization-processor" in processors or (has_neural and vt >= (2, 10))
-    ranker = "score-ranker-processor" in processors or (has_neural and vt >= (2, 19))
+    if lists_phase_results:
+        normalization = "normalization-processor" in processors
+        ranker = "score-ranker-processor" in processors
+    else:
+        normalization = has_neural and vt >= (2, 10)
+        ranker = has_neural and vt >= (2, 19)
     caps = Capabilities(
         version=version,
         distribution=distribution,

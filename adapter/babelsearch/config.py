@@ -21,8 +21,10 @@ import yaml
 
 from .errors import ConfigError
 from .types import FieldNames
+from .urls import URL_ENV, check_cluster_url, redact_url, url_override
 
 __all__ = [
+    "URL_ENV",
     "BulkConfig",
     "ChunkingConfig",
     "ClusterConfig",
@@ -34,8 +36,11 @@ __all__ = [
     "IngestConfig",
     "LanguageDetectionConfig",
     "SearchConfig",
+    "check_cluster_url",
     "load_config",
     "parse_config",
+    "redact_url",
+    "url_override",
 ]
 
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
@@ -43,6 +48,9 @@ _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 @dataclass(frozen=True)
 class ClusterConfig:
+    """Validated on construction (not only in :func:`parse_config`), because library
+    callers build it directly (``ClusterConfig(url=...)``, ``dataclasses.replace``)."""
+
     url: str = "http://127.0.0.1:9200"
     username: str | None = None
     password: str | None = field(default=None, repr=False)
@@ -53,6 +61,9 @@ class ClusterConfig:
     timeout: float = 30.0
     max_connections: int = 16
     http_compress: bool = False
+
+    def __post_init__(self) -> None:
+        check_cluster_url(self.url)
 
 
 @dataclass(frozen=True)
@@ -203,7 +214,8 @@ class Config:
         return FieldNames(text_fields=tuple(self.fields.text))
 
     def with_cluster_url(self, url: str | None) -> Config:
-        """The CLI's ``--url`` / ``BABELSEARCH_URL`` win over the file."""
+        """This config pointed at ``url`` (``None`` or empty: unchanged); no environment
+        is read here -- :func:`load_config` and :func:`url_override` own the precedence."""
         if not url:
             return self
         return dataclasses.replace(self, cluster=dataclasses.replace(self.cluster, url=url))
@@ -302,11 +314,21 @@ def parse_config(data: dict[str, Any] | None, source_path: str | None = None) ->
     return cfg
 
 
-def load_config(path: str | os.PathLike[str] | None = None) -> Config:
-    """Read a YAML file (``yaml.safe_load``); ``None`` gives the built-in defaults."""
-    if path is None:
-        return parse_config({})
-    p = Path(path)
+def load_config(path: str | os.PathLike[str] | None = None, *, url: str | None = None) -> Config:
+    """Read a YAML file (``yaml.safe_load``); ``None`` gives the built-in defaults.
+
+    The cluster URL, strongest first: ``url`` (the CLI passes ``--url`` here), then the
+    ``BABELSEARCH_URL`` environment variable, then the file's ``cluster.url``, then
+    ``http://127.0.0.1:9200`` -- so a script and the CLI given the same file and
+    environment talk to the same cluster. A malformed URL from any of them is a
+    :class:`ConfigError` naming its source. :func:`parse_config` reads no environment
+    (other than ``${ENV}`` in string values).
+    """
+    cfg = parse_config({}) if path is None else _load_file(Path(path))
+    return cfg.with_cluster_url(url_override(url))
+
+
+def _load_file(p: Path) -> Config:
     try:
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:

@@ -17,6 +17,7 @@ __all__ = [
     "FieldNames",
     "Similarity",
     "SparseVector",
+    "chunk_id",
 ]
 
 SparseVector = dict[str, float]
@@ -48,7 +49,16 @@ class Chunk:
 
     @property
     def id(self) -> str:
-        return self.doc_id if self.chunk_no == 0 else f"{self.doc_id}#{self.chunk_no}"
+        return chunk_id(self.doc_id, self.chunk_no)
+
+
+def chunk_id(doc_id: str, chunk_no: int) -> str:
+    """The ``_id`` of chunk ``chunk_no`` of ``doc_id``: the id itself, then ``<id>#<n>``.
+
+    Deterministic, so that writing a document again overwrites its chunks; the one
+    home of the scheme (ingest, stale-chunk removal and validation all call it).
+    """
+    return doc_id if chunk_no == 0 else f"{doc_id}#{chunk_no}"
 
 
 @dataclass(frozen=True)

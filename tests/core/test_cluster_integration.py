@@ -60,3 +60,42 @@ def test_async_unreachable_cluster_is_a_clear_error() -> None:
 
     with pytest.raises(ClusterUnavailable, match="cannot reach the cluster"):
         asyncio.run(detect())
+
+
+def _https(opensearch_url: str) -> tuple[str, str]:
+    """(URL with a planted password, the credential-free https URL) for the plain node."""
+    host = opensearch_url.split("://", 1)[1]
+    return f"https://admin:hunter2@{host}", f"https://{host}"
+
+
+def test_https_against_the_plain_node_names_the_url_and_the_fix(opensearch_url: str) -> None:
+    url, shown = _https(opensearch_url)
+    c = connect(ClusterConfig(url=url, timeout=5), retries=False)
+    with pytest.raises(ClusterUnavailable) as err:
+        capabilities(c)  # the URL comes from the client
+    msg = str(err.value)
+    assert f"at {shown} failed" in msg and "hunter2" not in msg, msg
+    assert "use http://" in msg and "ca_certs" in msg and "verify_certs" in msg, msg
+    with pytest.raises(ClusterUnavailable) as err, cluster_errors():  # no URL given at all
+        c.indices.exists_alias(name="anything")
+    assert f"at {shown}" in str(err.value) and "hunter2" not in str(err.value)
+
+
+def test_async_https_against_the_plain_node_names_the_url(opensearch_url: str) -> None:
+    import asyncio
+
+    from babelsearch.cluster import capabilities_async, connect_async
+
+    url, shown = _https(opensearch_url)
+
+    async def detect() -> object:
+        ac = connect_async(ClusterConfig(url=url, timeout=5), retries=False)
+        try:
+            return await capabilities_async(ac)
+        finally:
+            await ac.close()
+
+    with pytest.raises(ClusterUnavailable) as err:
+        asyncio.run(detect())
+    assert f"at {shown}" in str(err.value) and "hunter2" not in str(err.value)
+    assert "use http://" in str(err.value)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from opensearchpy import exceptions as ox
 
-from babelsearch.cluster import _client_kwargs, redact_url, translate_error
+from babelsearch.cluster import _client_kwargs, client_url, connect, redact_url, translate_error
 from babelsearch.config import ClusterConfig
-from babelsearch.errors import ClusterAuthError, ClusterError, ClusterUnavailable
+from babelsearch.errors import ClusterAuthError, ClusterUnavailable, ConfigError
 
 
 def test_redact_url_drops_credentials() -> None:
@@ -38,8 +38,52 @@ def test_ingest_client_does_not_retry() -> None:
 
 
 def test_bad_url_is_a_clear_error() -> None:
-    with pytest.raises(ClusterError, match="not an http"):
+    with pytest.raises(ConfigError, match="http:// or https://"):  # before any client exists
         _client_kwargs(ClusterConfig(url="ftp://x"), retries=True)
+
+
+def test_redact_url_survives_malformed_urls() -> None:
+    assert redact_url("http://admin:hunter2@host:notaport") == "http://host:notaport"
+    assert redact_url("http://admin:hunter2@[::1") == "http://[::1"
+    assert "hunter2" not in redact_url("admin:hunter2@host:9200")
+
+
+def test_client_url_says_https_for_a_tls_client() -> None:
+    c = connect(ClusterConfig(url="https://admin:hunter2@db.example:9201/prefix"))
+    assert client_url(c) == "https://db.example:9201/prefix"
+    assert client_url(connect(ClusterConfig(url="http://h:9200"))) == "http://h:9200"
+
+
+@pytest.mark.parametrize(
+    ("root", "hint"),
+    [
+        ("[SSL: WRONG_VERSION_NUMBER] wrong version number (_ssl.c:1006)", "use http://"),
+        ("[SSL: RECORD_LAYER_FAILURE] record layer failure (_ssl.c:1000)", "use http://"),
+        (
+            "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed certificate "
+            "in certificate chain (_ssl.c:1006)",
+            "set cluster.ca_certs",
+        ),
+        (
+            "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: unable to get local "
+            "issuer certificate (_ssl.c:1006)",
+            "set cluster.ca_certs",
+        ),
+        (
+            "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: Hostname mismatch, "
+            "certificate is not valid for 'db'. (_ssl.c:1006)",
+            "host name in the URL",
+        ),
+        ("[SSL: TLSV1_ALERT_UNKNOWN_CA] tlsv1 alert unknown ca (_ssl.c:2580)", "client_cert"),
+        ("something new", "cluster.ca_certs"),
+    ],
+)
+def test_tls_errors_name_the_https_url_and_what_to_set(root: str, hint: str) -> None:
+    exc = ox.SSLError("N/A", root, Exception(root))
+    msg = str(translate_error(exc, url="https://admin:hunter2@db.example:9200"))
+    assert msg.startswith("TLS handshake with the cluster at https://db.example:9200 failed")
+    assert hint in msg and "hunter2" not in msg
+    assert "verify_certs" in msg or "client_key" in msg
 
 
 def test_translation_never_leaks_credentials() -> None:

@@ -116,3 +116,47 @@ def test_verbose_adds_details_to_an_error() -> None:
     loud = _run("-v", "mappings", "status", "--url", "http://127.0.0.1:9")
     assert loud.returncode == 1
     assert len(loud.stderr.splitlines()) > len(quiet.stderr.splitlines())
+
+
+def _wrapped_by_handle_errors(func: object) -> bool:
+    while func is not None:
+        if getattr(func, "handles_errors", False):
+            return True
+        func = getattr(func, "__wrapped__", None)
+    return False
+
+
+@pytest.mark.parametrize("name", COMMAND_NAMES)
+def test_every_command_turns_errors_into_one_line(name: str) -> None:
+    """Library errors -> ``Error: ...`` exit 1, Ctrl-C -> exit 130, for every leaf command."""
+    cmd = dict(walk())[name]
+    if isinstance(cmd, click.Group):
+        return
+    assert _wrapped_by_handle_errors(cmd.callback), f"{name}: body not wrapped in handle_errors"
+
+
+URL_COMMANDS = [
+    name
+    for name, cmd in walk()
+    if not isinstance(cmd, click.Group) and any("--url" in p.opts for p in cmd.params)
+]
+
+
+def test_url_commands_are_found() -> None:
+    assert {"doctor", "ingest", "search", "mappings apply", "quickstart"} <= set(URL_COMMANDS)
+
+
+@pytest.mark.parametrize("name", URL_COMMANDS)
+def test_a_malformed_url_is_one_line_for_every_command(name: str, tmp_path: Path) -> None:
+    required = {
+        "ingest": ["-"],
+        "search": ["x"],
+        "eval xquad-r": ["--data", str(tmp_path), "--langs", "en", "--out", str(tmp_path / "o")],
+        "eval beir": ["--data", str(tmp_path), "--out", str(tmp_path / "o")],
+    }
+    args = [*name.split(), *required.get(name, []), "--url", "http://admin:pw1@host:notaport"]
+    res = CliRunner().invoke(cli, args, env={"BABELSEARCH_URL": None})
+    assert res.exit_code == 1, (res.output, res.exception)
+    lines = [ln for ln in res.stderr.splitlines() if ln.startswith("Error")]
+    assert len(lines) == 1 and "not a valid cluster URL" in lines[0], res.stderr
+    assert "pw1" not in res.output and "unexpected" not in res.output

@@ -30,6 +30,7 @@ def test_watermark_waits_for_gaps() -> None:
     assert wm.value == 7 and wm.pending == 0
     assert wm.counts == {
         "indexed": 3,
+        "replaced": 0,
         "dead_lettered": 1,
         "skipped": 1,
         "chunks_indexed": 6,

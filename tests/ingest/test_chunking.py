@@ -9,7 +9,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from babelsearch.config import ChunkingConfig
-from babelsearch.ingest.chunking import chunk_document, split_passages, split_sentences
+from babelsearch.ingest.chunking import (
+    CONTEXT_MAX_CHARS,
+    chunk_document,
+    split_passages,
+    split_sentences,
+)
 from babelsearch.types import Document
 
 
@@ -93,3 +98,48 @@ def test_chunking_disabled_and_short_documents_give_one_chunk() -> None:
     short = Document(id="s", fields={"body": "short"})
     (only,) = chunk_document(short, "de", ChunkingConfig(max_chars=100))
     assert only.id == "s" and only.chunk_no == 0 and only.fields == {"body": "short"}
+
+
+_SENTENCES = st.tuples(
+    st.text(alphabet=st.sampled_from(list("abc de.!\n")), max_size=30), st.integers(1, 60)
+).map(lambda t: (t[0] + "x. ") * t[1])  # up to ~2 kB, with sentence ends
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(_SENTENCES, min_size=1, max_size=3),
+    st.integers(min_value=40, max_value=400),
+    st.integers(min_value=0, max_value=120),
+)
+def test_chunks_are_bounded_and_keep_every_field(
+    texts: list[str], max_chars: int, overlap: int
+) -> None:
+    fields = {f"f{i}": t for i, t in enumerate(texts) if t.strip()}
+    if not fields:
+        return
+    cfg = ChunkingConfig(max_chars=max_chars, overlap_chars=overlap)
+    chunks = chunk_document(Document(id="d", fields=fields), "en", cfg)
+    assert [c.chunk_no for c in chunks] == list(range(len(chunks)))
+    if len(chunks) == 1 and chunks[0].fields == fields:
+        return
+    assert all(sum(len(v) for v in c.fields.values()) <= max_chars for c in chunks)
+    total = sum(len(v) for c in chunks for v in c.fields.values())
+    assert total <= sum(len(v) for v in fields.values()) + len(chunks) * (
+        overlap + CONTEXT_MAX_CHARS
+    )
+    for name, text in fields.items():
+        carried = [c.fields[name] for c in chunks if name in c.fields]
+        if len(set(carried)) == 1 and carried[0] == text:  # context: copied whole
+            assert len(carried) == len(chunks) and len(text) <= CONTEXT_MAX_CHARS
+            continue
+        it = iter(_squash("".join(carried)))
+        assert all(ch in it for ch in _squash(text))  # every character, in order
+
+
+def test_a_long_title_is_chunked_not_copied() -> None:
+    doc = Document(id="d", fields={"title": "Long title words. " * 30, "body": "Body. " * 400})
+    chunks = chunk_document(doc, "en", ChunkingConfig(max_chars=300, overlap_chars=0))
+    with_title = [c for c in chunks if "title" in c.fields]
+    assert 1 <= len(with_title) <= 3  # 540 characters of title: two passages, not 10+
+    assert all(set(c.fields) == {"body"} for c in chunks if c not in with_title)
+    assert "".join(c.fields["title"] for c in with_title).count("Long title") == 30

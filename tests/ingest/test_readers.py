@@ -232,6 +232,7 @@ def test_dir_reader_uses_relative_path_and_first_heading(tmp_path: Path) -> None
     assert [r.data["id"] if r.data else r.raw for r in recs] == ["a.md", "sub/b.txt", "sub/c.txt"]
     assert recs[0].data is not None and recs[0].data["title"] == "Hello *world*"
     assert recs[1].data is not None and recs[1].data["title"] == "First line"
+    assert recs[0].data["body"] == "Body text.\n" and recs[1].data["body"] == "second\n"
     assert recs[2].error is not None and recs[2].error.startswith("invalid_utf8")
 
 

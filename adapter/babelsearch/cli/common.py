@@ -1,4 +1,9 @@
-"""Shared CLI plumbing: option bundles, config loading, and error translation."""
+"""Shared CLI plumbing: option bundles, config loading, and error translation.
+
+Every command body is wrapped in :func:`handle_errors`, so a library error is one
+``Error: ...`` line with exit code 1 and Ctrl-C is ``Error: interrupted`` with 130
+(``tests/docs/test_cli_help.py`` checks that no command is left unwrapped).
+"""
 
 from __future__ import annotations
 
@@ -11,22 +16,44 @@ from typing import Any, TypeVar
 
 import click
 
-from ..config import Config, load_config
+from ..config import Config, load_config, url_override
 from ..errors import BabelsearchError
 
-__all__ = ["config_options", "echo_json", "handle_errors", "load_cli_config", "run_main"]
+__all__ = [
+    "Interrupted",
+    "config_options",
+    "echo_json",
+    "handle_errors",
+    "load_cli_config",
+    "run_main",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 log = logging.getLogger("babelsearch.cli")
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc)
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _resolve_url(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    """``--url``, else ``BABELSEARCH_URL``: resolved (and validated) by the library's
+    :func:`~babelsearch.config.url_override`, the rule's one home -- click reads no
+    environment variable for it, so the precedence cannot drift from ``load_config``."""
+    try:
+        return url_override(value, where="--url")
+    except BabelsearchError as exc:  # parsing runs outside handle_errors
+        raise click.ClickException(_one_line(exc)) from None
 
 
 def config_options(func: F) -> F:
     """``--config`` and ``--url`` (``BABELSEARCH_URL``), shared by every cluster command."""
     func = click.option(
         "--url",
-        envvar="BABELSEARCH_URL",
         default=None,
-        help="Cluster URL; overrides the config file. Env: BABELSEARCH_URL.",
+        callback=_resolve_url,
+        help="Cluster URL; wins over BABELSEARCH_URL, which wins over the config file.",
     )(func)
     func = click.option(
         "--config",
@@ -40,15 +67,28 @@ def config_options(func: F) -> F:
 
 
 def load_cli_config(config_path: str | None, url: str | None) -> Config:
-    return load_config(config_path).with_cluster_url(url)
+    """The config a command runs with; ``url`` is :func:`config_options`' resolved URL."""
+    return load_config(config_path, url=url)
 
 
 def echo_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
+class Interrupted(click.ClickException):
+    """Ctrl-C: ``Error: interrupted`` and exit code 130 (128 + SIGINT, what shells and
+    CI runners expect), instead of click's "Aborted!" with 1 -- a script must be able to
+    tell "the user stopped it" from "it failed"."""
+
+    exit_code = 130
+
+    def __init__(self) -> None:
+        super().__init__("interrupted")
+
+
 def handle_errors(func: F) -> F:
-    """Turn library errors into ``Error: <one line>`` with exit code 1 (details with -v)."""
+    """Turn library errors into ``Error: <one line>`` with exit code 1 (details with -v),
+    and Ctrl-C into :class:`Interrupted`."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -56,10 +96,12 @@ def handle_errors(func: F) -> F:
             return func(*args, **kwargs)
         except BabelsearchError as exc:
             log.debug("error details", exc_info=True)
-            raise click.ClickException(
-                str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            ) from None
+            raise click.ClickException(_one_line(exc)) from None
+        except KeyboardInterrupt:
+            log.debug("interrupted", exc_info=True)
+            raise Interrupted() from None
 
+    wrapper.handles_errors = True  # type: ignore[attr-defined]
     return wrapper  # type: ignore[return-value]
 
 
@@ -68,9 +110,9 @@ def run_main(group: click.Group, argv: list[str] | None) -> Any:
     args = list(sys.argv[1:] if argv is None else argv)
     try:
         return group.main(args=args, prog_name="babelsearch", standalone_mode=True)
-    except KeyboardInterrupt:  # pragma: no cover - interactive only
-        click.echo("Interrupted.", err=True)
-        sys.exit(130)
+    except KeyboardInterrupt:  # outside any command (handle_errors covers those)
+        Interrupted().show()
+        sys.exit(Interrupted.exit_code)
     except Exception as exc:  # the last line of defence: never a bare traceback
         if "-v" in args or "--verbose" in args:
             raise

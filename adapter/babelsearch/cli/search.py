@@ -132,8 +132,9 @@ def command(
         res = searcher.search(
             text,
             lang=lang,
-            mode=mode or cfg.search.mode,
-            k=k or cfg.search.k,
+            # ``is None``, not ``or``: --k 0 must reach the library's check, not become 10
+            mode=cfg.search.mode if mode is None else mode,
+            k=cfg.search.k if k is None else k,
             filters=flt or None,
             explain=explain,
             page=page,

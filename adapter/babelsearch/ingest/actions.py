@@ -21,7 +21,15 @@ import orjson
 
 from ..types import NEUTRAL, Chunk, FieldNames, SparseVector
 
-__all__ = ["Action", "batch_actions", "build_source", "check_vector", "encode_action"]
+__all__ = [
+    "Action",
+    "batch_actions",
+    "build_source",
+    "check_vector",
+    "chunk_from_source",
+    "delete_action",
+    "encode_action",
+]
 
 
 @dataclass(frozen=True)
@@ -38,10 +46,49 @@ class Action:
     def size(self) -> int:
         return len(self.data)
 
+    @property
+    def is_delete(self) -> bool:
+        return self.data.startswith(b'{"delete"')
+
 
 def dense_text(chunk: Chunk) -> str:
     """What the dense vector encodes: the chunk's text fields joined with a newline."""
     return "\n".join(v for v in chunk.fields.values() if v)
+
+
+def chunk_from_source(hit_id: str, source: Mapping[str, Any], names: FieldNames) -> Chunk:
+    """The chunk a stored ``_source`` was built from: the inverse of :func:`build_source`.
+
+    Why: re-embedding a stored document (``mappings migrate``) must encode exactly what
+    ingest encoded, ``dense_text(chunk_from_source(...))``, and rebuild the document for
+    the new spec with :func:`build_source`, so the document shape keeps one home. A text
+    field's text is its ``neutral`` subfield, which :func:`build_source` always writes
+    (a language subfield holds the same text); vectors are not part of a chunk; every
+    other key is metadata. ``hit_id`` stands in for a missing id field.
+    """
+    fields: dict[str, str] = {}
+    for name in names.text_fields:
+        value = source.get(name)
+        if isinstance(value, Mapping):
+            value = value.get(NEUTRAL) or next((v for v in value.values() if v), None)
+        if isinstance(value, str) and value:
+            fields[name] = value
+    own = {
+        names.id_field,
+        names.chunk_field,
+        names.lang_field,
+        names.dense_field,
+        names.sparse_field,
+        *names.text_fields,
+    }
+    doc_id = source.get(names.id_field)
+    return Chunk(
+        doc_id=str(doc_id) if doc_id is not None else hit_id,
+        chunk_no=int(source.get(names.chunk_field) or 0),
+        lang=str(source.get(names.lang_field) or ""),
+        fields=fields,
+        metadata={k: v for k, v in source.items() if k not in own},
+    )
 
 
 def check_vector(vec: npt.NDArray[np.float32], dimension: int) -> str | None:
@@ -100,6 +147,11 @@ def encode_action(chunk_id: str, source: Mapping[str, Any], doc_key: int) -> Act
     head = orjson.dumps({"index": {"_id": chunk_id}})
     body = orjson.dumps(source, option=orjson.OPT_SERIALIZE_NUMPY)
     return Action(chunk_id, doc_key, head + b"\n" + body + b"\n")
+
+
+def delete_action(chunk_id: str, doc_key: int) -> Action:
+    """A delete of one chunk (a stale chunk of an older version, or half a failed document)."""
+    return Action(chunk_id, doc_key, orjson.dumps({"delete": {"_id": chunk_id}}) + b"\n")
 
 
 def batch_actions(

@@ -30,12 +30,15 @@ __all__ = [
     "Checkpoint",
     "Watermark",
     "atomic_write",
+    "check_resumable",
     "file_identity",
     "load_checkpoint",
+    "resolve_target",
 ]
 
-CHECKPOINT_VERSION = 1
+CHECKPOINT_VERSION = 2
 OUTCOMES = ("indexed", "dead_lettered", "skipped")
+COUNTS = (*OUTCOMES, "replaced", "chunks_indexed")
 
 
 def atomic_write(path: str | os.PathLike[str], data: bytes) -> None:
@@ -72,6 +75,8 @@ class Checkpoint:
     counts: dict[str, int] = field(default_factory=dict)
     complete: bool = False
     backfill_restore: dict[str, Any] | None = None
+    target: dict[str, Any] = field(default_factory=dict)
+    """Where the records went: cluster uuid, alias, write index, encoder fingerprint."""
     version: int = CHECKPOINT_VERSION
 
     def to_bytes(self) -> bytes:
@@ -104,10 +109,10 @@ class Watermark:
     def __init__(self, start: int = -1, counts: dict[str, int] | None = None) -> None:
         self._lock = threading.Lock()
         self._order: deque[int] = deque()
-        self._done: dict[int, tuple[str, int, int | None, str | None]] = {}
+        self._done: dict[int, tuple[str, int, int | None, str | None, int | None]] = {}
         self.value = start
         self.offset = 0
-        self.counts: dict[str, int] = {k: 0 for k in (*OUTCOMES, "chunks_indexed")}
+        self.counts: dict[str, int] = {k: 0 for k in COUNTS}
         if counts:
             for k, v in counts.items():
                 self.counts[k] = int(v)
@@ -126,17 +131,28 @@ class Watermark:
         chunks: int = 0,
         offset: int | None = None,
         code: str | None = None,
+        supersedes: int | None = None,
     ) -> bool:
-        """Mark one position finished; returns True when the watermark moved."""
+        """Mark one position finished; returns True when the watermark moved.
+
+        ``supersedes``: this record replaced (or removed) the document an earlier record
+        of the input with the same id had indexed with that many chunks; that earlier
+        record moves from ``indexed`` to ``replaced`` when this one is committed, so
+        ``indexed`` stays the number of distinct documents written.
+        """
         if outcome not in OUTCOMES:
             raise ValueError(f"unknown outcome {outcome!r}")
         with self._lock:
-            self._done[position] = (outcome, chunks, offset, code)
+            self._done[position] = (outcome, chunks, offset, code, supersedes)
             moved = False
             while self._order and self._order[0] in self._done:
                 pos = self._order.popleft()
-                out, n, off, why = self._done.pop(pos)
+                out, n, off, why, prior = self._done.pop(pos)
                 self.counts[out] += 1
+                if prior is not None:
+                    self.counts["indexed"] -= 1
+                    self.counts["replaced"] += 1
+                    self.counts["chunks_indexed"] -= prior
                 if why:
                     key = f"{out}:{why}"
                     self.counts[key] = self.counts.get(key, 0) + 1
@@ -175,3 +191,65 @@ def file_identity(path: str) -> dict[str, Any]:
         "mtime": st.st_mtime,
         "head_sha1": h.hexdigest(),
     }
+
+
+def resolve_target(client: Any, alias: str, info: Any) -> dict[str, Any]:
+    """What a checkpoint binds to: the cluster, the alias, its write index, the encoder.
+
+    Why all four: a checkpoint says "these records are in *that* index". Resuming it
+    against another alias, another cluster, or the same alias after a migration moved
+    it to a new index would skip records that were never written there.
+    """
+    from ..cluster import cluster_errors
+    from .backfill import write_index
+
+    with cluster_errors():
+        uuid = str(client.info().get("cluster_uuid", ""))
+    return {
+        "cluster_uuid": uuid,
+        "alias": alias,
+        "write_index": write_index(client, alias),
+        "encoder": info.fingerprint,
+    }
+
+
+def check_resumable(
+    cp: Checkpoint,
+    path: str | os.PathLike[str],
+    identity: dict[str, Any] | None,
+    target: dict[str, Any],
+) -> None:
+    """Refuse a resume whose input or target is not the checkpoint's (one clear line)."""
+    if identity is not None:
+        old = cp.input
+        if (
+            old.get("path") != identity["path"]
+            or old.get("head_sha1") != identity["head_sha1"]
+            or int(identity["size"]) < int(old.get("size", 0))
+        ):
+            raise IngestError(
+                f"the input changed since checkpoint {path} was written; "
+                "delete the checkpoint to start over"
+            )
+        if cp.complete and int(identity["size"]) != int(old.get("size", 0)):
+            cp.complete = False  # records were appended: continue after the watermark
+    for key, what in (
+        ("cluster_uuid", "cluster"),
+        ("alias", "alias"),
+        ("write_index", "write index"),
+        ("encoder", "encoder"),
+    ):
+        if cp.target.get(key) != target.get(key):
+            raise IngestError(
+                f"checkpoint {path} belongs to another target: it was written for "
+                f"{_where(cp.target)}, this run writes to {_where(target)} (its {what} differs); "
+                "to load this input there from the start, drop --resume or pass "
+                "--checkpoint with a new file"
+            )
+
+
+def _where(t: dict[str, Any]) -> str:
+    return (
+        f"alias {t.get('alias')!r} (index {t.get('write_index')}) on cluster "
+        f"{str(t.get('cluster_uuid'))[:8] or '?'}"
+    )

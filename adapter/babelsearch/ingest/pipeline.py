@@ -27,7 +27,15 @@ import orjson
 from ..config import Config
 from ..errors import IngestError
 from ..types import Document
-from .checkpoint import Checkpoint, atomic_write, file_identity, load_checkpoint
+from .checkpoint import (
+    Checkpoint,
+    atomic_write,
+    check_resumable,
+    file_identity,
+    load_checkpoint,
+    resolve_target,
+)
+from .ledger import Ledger, ledger_path
 from .readers import Format, RawRecord, detect_format, read_path
 from .report import IngestReport
 from .run import Run
@@ -167,53 +175,61 @@ class Ingestor:
 
         Raises a :class:`BabelsearchError` only for fatal problems; bad records are
         dead-lettered and counted. With ``resume=True`` the run continues after the
-        checkpoint's watermark and the report covers the whole input.
+        checkpoint's watermark and the report covers the whole input. ``report_json``
+        is written on every exit: a fatal error (or Ctrl-C) writes ``status: failed``,
+        the error and the counts committed so far.
         """
         started = time.monotonic()
-        cp_path = self._checkpoint_path(records)
-        path = os.fspath(records) if isinstance(records, str | os.PathLike) else None
-        identity = file_identity(path) if cp_path and path else None
-        cp: Checkpoint | None = None
-        if resume:
-            if cp_path is None:
-                raise IngestError("--resume needs a file or directory input (not stdin or a list)")
-            cp = load_checkpoint(cp_path)
-            if cp is not None and identity is not None:
-                old = cp.input
-                if (
-                    old.get("path") != identity["path"]
-                    or old.get("head_sha1") != identity["head_sha1"]
-                    or int(identity["size"]) < int(old.get("size", 0))
-                ):
-                    raise IngestError(
-                        f"the input changed since checkpoint {cp_path} was written; "
-                        "delete the checkpoint to start over"
-                    )
-                if cp.complete and int(identity["size"]) != int(old.get("size", 0)):
-                    cp.complete = False  # records were appended: continue after the watermark
-        source_name = path if path is not None else "<records>"
-        run = Run(self, cp, cp_path, identity, source_name)
-        client = self._connect()
-        self._ensure_alias(client)
-        encoder = self._encoder_obj()
-        self._check_fingerprint(client, encoder.info)
-        if cp is not None and cp.complete:
-            report = run.report(started)
-            log.info("checkpoint %s says this input is already complete", cp_path)
-        else:
-            report = run.execute(client, encoder, self._records(records, cp), started)
+        run: Run | None = None
+        try:
+            run = self._prepare(records, resume)
+            report = run.go(self._records(records, run.cp), started)
+        except BaseException as exc:
+            if report_json:
+                failed = run.report(started) if run is not None else IngestReport()
+                failed.status = "failed"
+                failed.error = "interrupted" if isinstance(exc, KeyboardInterrupt) else str(exc)
+                _write_report(report_json, failed)
+            raise
         log.info(
-            "done: read %d, indexed %d (%d chunks), dead-lettered %d, skipped %d, %.0f docs/s",
+            "done: read %d, indexed %d (%d chunks), replaced %d, dead-lettered %d, skipped %d, "
+            "%.0f docs/s",
             report.read,
             report.indexed,
             report.chunks_indexed,
+            report.replaced,
             report.dead_lettered,
             report.skipped,
             report.docs_per_s,
         )
         if report_json:
-            atomic_write(report_json, orjson.dumps(report.to_dict(), option=orjson.OPT_INDENT_2))
+            _write_report(report_json, report)
         return report
+
+    def _prepare(self, records: Any, resume: bool) -> Run:
+        """Connect, resolve the target, load and check the checkpoint: a ready :class:`Run`."""
+        path = os.fspath(records) if isinstance(records, str | os.PathLike) else None
+        if path is not None and path != "-" and not os.path.exists(path):
+            raise IngestError(f"input not found: {path}")
+        cp_path = self._checkpoint_path(records)
+        identity = file_identity(path) if cp_path and path else None
+        if resume and cp_path is None:
+            raise IngestError("--resume needs a file or directory input (not stdin or a list)")
+        client = self._connect()
+        self._ensure_alias(client)
+        encoder = self._encoder_obj()
+        self._check_fingerprint(client, encoder.info)
+        target = resolve_target(client, self.cfg.index.name, encoder.info)
+        cp = load_checkpoint(cp_path) if resume and cp_path is not None else None
+        if cp is not None and cp_path is not None:
+            check_resumable(cp, cp_path, identity, target)
+        source_name = path if path is not None else "<records>"
+        ledger = Ledger(
+            ledger_path(cp_path) if cp_path is not None else None,
+            watermark=cp.watermark if cp is not None else None,
+        )
+        hint = _block_hint(client)
+        return Run(self, cp, cp_path, identity, source_name, target, ledger, client, encoder, hint)
 
     def detect(self, doc: Document) -> str:
         """Explicit ``lang`` wins; otherwise the detector (below min confidence → fallback)."""
@@ -226,3 +242,23 @@ class Ingestor:
         if self._detector is None:
             self._detector = get_detector(dcfg)
         return str(resolve_language(text, None, self._detector, dcfg))
+
+
+def _write_report(path: str | os.PathLike[str], report: IngestReport) -> None:
+    atomic_write(path, orjson.dumps(report.to_dict(), option=orjson.OPT_INDENT_2))
+
+
+def _block_hint(client: Any) -> Any:
+    """Which migration holds a write block on the alias, if one does (advice only)."""
+    try:
+        from ..indices.migrate import migration_holder
+    except ImportError:  # pragma: no cover - an indices package without the lock reader
+        return None
+
+    def hint(alias: str) -> str | None:
+        try:
+            return migration_holder(client, alias)
+        except Exception:  # advice only: never hide the real error
+            return None
+
+    return hint

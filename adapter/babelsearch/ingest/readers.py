@@ -13,7 +13,6 @@ re-reading a huge file from the start.
 
 from __future__ import annotations
 
-import csv
 import json
 import math
 import re
@@ -26,6 +25,7 @@ from typing import IO, Any, Literal
 import orjson
 
 from ..errors import IngestError
+from .csvreader import iter_csv_records
 
 __all__ = [
     "MAX_RECORD_BYTES",
@@ -38,6 +38,7 @@ __all__ = [
     "iter_parquet",
     "parse_json_line",
     "read_path",
+    "split_title",
 ]
 
 Format = Literal["jsonl", "csv", "parquet", "dir"]
@@ -207,49 +208,13 @@ def iter_jsonl(
 
 
 def iter_csv(path: Path, *, start_position: int = 0) -> Iterator[RawRecord]:
-    """Rows as mappings (header = field names). Undecodable bytes become a dead letter."""
-    with path.open("r", encoding="utf-8-sig", errors="surrogateescape", newline="") as fh:
-        reader = csv.reader(fh)
-        try:
-            header = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            raise IngestError(f"{path}: unreadable CSV header: {exc}") from None
-        if len(set(header)) != len(header):
-            raise IngestError(f"{path}: the CSV header repeats a column name")
-        position = 0
-        while True:
-            try:
-                row = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as exc:
-                if position >= start_position:
-                    yield RawRecord(position, None, f"invalid_csv: {exc}")
-                position += 1
-                continue
-            if not row or all(not c for c in row):
-                continue
-            if position < start_position:
-                position += 1
-                continue
-            raw = ",".join(row)
-            if any(_SURROGATE.search(c) for c in row):
-                err = "invalid_utf8: the row has bytes that are not UTF-8"
-                yield RawRecord(
-                    position,
-                    None,
-                    err,
-                    raw=raw.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace"),
-                )
-            elif len(row) != len(header):
-                err = f"csv_column_count: {len(row)} values for {len(header)} columns"
-                yield RawRecord(position, None, err, raw=raw)
-            else:
-                data = {k: (v if v != "" else None) for k, v in zip(header, row, strict=True)}
-                yield RawRecord(position, data, coerce=True)
-            position += 1
+    """Rows as mappings (header = field names); see :mod:`.csvreader` for what a row is.
+
+    Undecodable bytes, a wrong column count and a quote that is never closed each cost
+    exactly the one record they are in; ``.tsv`` files are split on tabs.
+    """
+    for rec in iter_csv_records(path, start_position=start_position):
+        yield RawRecord(rec.position, rec.data, rec.error, raw=rec.raw, coerce=rec.data is not None)
 
 
 def iter_parquet(path: Path, *, start_position: int = 0) -> Iterator[RawRecord]:
@@ -286,15 +251,19 @@ def _plain(row: Mapping[str, Any]) -> dict[str, Any]:
 
 
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
+_SETEXT = re.compile(r"^\s{0,3}(?:=+|-+)\s*$")
+_BLANK_LINES = re.compile(r"^(?:[ \t]*(?:\r\n|\r|\n))+")
+TITLE_MAX_CHARS = 200
+"""A first line longer than this is a paragraph, not a title."""
 
 
 def iter_dir(
     root: Path, text_fields: tuple[str, ...], id_field: str, *, start_position: int = 0
 ) -> Iterator[RawRecord]:
-    """``.txt``/``.md`` files under ``root`` (sorted): id = relative path, title = first heading.
+    """``.txt``/``.md`` files under ``root`` (sorted): id = relative path.
 
-    With two or more text fields the title goes to the first and the whole text to the
-    second; with one text field the whole text goes there.
+    With two or more text fields, :func:`split_title` gives the first its title and
+    the second the rest; with one text field the whole text goes there.
     """
     files = sorted(
         p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in (".txt", ".md")
@@ -313,20 +282,39 @@ def iter_dir(
             continue
         data: dict[str, Any] = {id_field: rel}
         if len(text_fields) >= 2:
-            data[text_fields[0]] = _title(text)
-            data[text_fields[1]] = text
+            title, body = split_title(text)
+            if title is not None:
+                data[text_fields[0]] = title
+            data[text_fields[1]] = body
         else:
             data[text_fields[0]] = text
         yield RawRecord(position, data)
 
 
-def _title(text: str) -> str:
-    for line in text.splitlines():
-        if not line.strip():
-            continue
-        m = _HEADING.match(line)
-        return (m.group(1) if m else line).strip()
-    return ""
+def split_title(text: str) -> tuple[str | None, str]:
+    """``(title, body)`` of a text file, each character in one of them only.
+
+    Why not "first line = title, whole text = body": the title is copied into every
+    chunk, so a long one-line file was indexed once per chunk (19 kB in, 845 kB
+    indexed). A title is the first non-blank line when it is a Markdown heading or at
+    most :data:`TITLE_MAX_CHARS` long, *and* more text follows; the body is that text
+    (a setext underline and leading blank lines dropped). Otherwise there is no title
+    and the body is the whole text.
+    """
+    lines = text.splitlines(keepends=True)
+    i = next((k for k, line in enumerate(lines) if line.strip()), None)
+    if i is None:
+        return None, text
+    first = lines[i].strip()
+    m = _HEADING.match(first)
+    title = (m.group(1) if m else first).strip()
+    rest = lines[i + 1 :]
+    if not m and rest and _SETEXT.match(rest[0]):
+        rest = rest[1:]
+    body = _BLANK_LINES.sub("", "".join(rest), count=1)
+    if not title or len(title) > TITLE_MAX_CHARS or not body.strip():
+        return None, text
+    return title, body
 
 
 def detect_format(path: str) -> Format:

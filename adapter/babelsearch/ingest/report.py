@@ -1,4 +1,4 @@
-"""The final ingest report: counts that always add up to the input."""
+"""The ingest report: counts that always add up to the input, on success and on failure."""
 
 from __future__ import annotations
 
@@ -10,17 +10,24 @@ __all__ = ["IngestReport"]
 
 @dataclass
 class IngestReport:
-    """Per *document*: ``read == indexed + dead_lettered + skipped``.
+    """Per *record*: ``read == indexed + replaced + dead_lettered + skipped``.
 
-    ``chunks_indexed`` counts passages; ``retried`` counts item resends by the sink.
-    After ``--resume`` the document counts cover the whole input (they are carried in
-    the checkpoint), while ``retried``, the times and ``docs_per_s`` describe this run.
-    Times are wall-clock seconds; ``encode_seconds`` and ``index_seconds`` overlap
-    with each other (they run concurrently), so they need not add up to ``elapsed``.
+    ``indexed`` is the number of distinct documents this input wrote; ``replaced``
+    counts records superseded by a later record with the same id (the last one wins).
+    ``chunks_indexed`` counts the passages those documents have in the index;
+    ``retried`` counts item resends by the sink. After ``--resume`` the record counts
+    cover the whole input (they are carried in the checkpoint), while ``retried``, the
+    times and ``docs_per_s`` describe this run. ``encode_seconds`` and
+    ``index_seconds`` overlap (the stages run concurrently).
+
+    ``status`` is ``"ok"`` or ``"failed"``; a failed run's report (``--report-json`` is
+    written on every exit) carries the ``error`` and the counts committed so far, which
+    a ``--resume`` continues from.
     """
 
     read: int = 0
     indexed: int = 0
+    replaced: int = 0
     chunks_indexed: int = 0
     dead_lettered: int = 0
     skipped: int = 0
@@ -33,10 +40,12 @@ class IngestReport:
     dead_letter_path: str | None = None
     skipped_reasons: dict[str, int] = field(default_factory=dict)
     dead_letter_reasons: dict[str, int] = field(default_factory=dict)
+    status: str = "ok"
+    error: str | None = None
 
     @property
     def consistent(self) -> bool:
-        return self.read == self.indexed + self.dead_lettered + self.skipped
+        return self.read == self.indexed + self.replaced + self.dead_lettered + self.skipped
 
     @property
     def exit_code(self) -> int:

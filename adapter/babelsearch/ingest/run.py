@@ -7,56 +7,46 @@ See :mod:`babelsearch.ingest.pipeline` for the thread layout.
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import orjson
-
 from ..errors import BabelsearchError, IngestError
-from ..types import Chunk
+from ..types import Chunk, chunk_id
 from .actions import (
     Action,
     batch_actions,
     build_source,
     check_vector,
     clean_sparse,
+    delete_action,
     dense_text,
     encode_action,
 )
 from .checkpoint import Checkpoint, Watermark, atomic_write
 from .chunking import chunk_document
 from .deadletter import DeadLetterWriter, prune_after
+from .ledger import DocState, Ledger
 from .readers import RawRecord
 from .report import IngestReport
 from .sink import BulkSink
-from .validate import Rejected, to_document
+from .stale import stale_deletes
+from .validate import Rejected, check_chunk_ids, original_record, to_document
 
 if TYPE_CHECKING:  # pragma: no cover
     from .pipeline import Ingestor
 
 __all__ = ["Run"]
 
+log = logging.getLogger("babelsearch.ingest")
 _STOP = object()
 FLUSH_AFTER = 2.0
 """Seconds a partial bulk request may wait for more actions before it is sent anyway."""
-
-
-@dataclass
-class _DocState:
-    position: int
-    doc_id: str
-    record: Any
-    offset: int | None
-    remaining: int
-    chunks: int
-    acked: list[str] = field(default_factory=list)
-    failure: str | None = None
 
 
 class Run:
@@ -69,17 +59,30 @@ class Run:
         cp_path: Path | None,
         identity: dict[str, Any] | None,
         source: str,
+        target: dict[str, Any],
+        ledger: Ledger,
+        client: Any,
+        encoder: Any,
+        block_hint: Any = None,
     ) -> None:
         self.ing = ing
         self.cfg = ing.cfg
+        self.cp = cp
+        self.client = client
+        self.encoder = encoder
+        self.block_hint = block_hint
         self.cp_path = cp_path
         self.identity = identity or {"path": source}
+        self.target = target
+        self.ledger = ledger
         self.wm = Watermark(cp.watermark if cp else -1, cp.counts if cp else None)
         if cp:
             self.wm.offset = cp.offset
         self.resumed_from = cp.watermark if cp else None
         carried = cp.counts if cp else {}
-        self.carried = sum(int(carried.get(k, 0)) for k in ("indexed", "dead_lettered", "skipped"))
+        self.carried = sum(
+            int(carried.get(k, 0)) for k in ("indexed", "replaced", "dead_lettered", "skipped")
+        )
         self.restore = cp.backfill_restore if cp else None
         if cp is not None:
             prune_after(ing.dead_letter_path, source, cp.watermark)
@@ -100,31 +103,41 @@ class Run:
         if rej.skip:
             self.wm.finish(rej.position, "skipped", offset=offset, code=code)
         else:
-            self.dl.write(rej.position, rej.reason, rej.record, doc_id)
+            self.dl.write(rej.position, rej.reason, rej.record, doc_id or rej.doc_id)
             self.wm.finish(rej.position, "dead_lettered", offset=offset, code=code)
         self.maybe_checkpoint()
 
-    def chunk_done(self, st: _DocState, chunk_id: str, reason: str | None) -> None:
+    def chunk_done(self, st: DocState, cid: str, reason: str | None) -> None:
         with self.lock:
             st.remaining -= 1
             if reason is None:
-                st.acked.append(chunk_id)
+                st.acked.append(cid)
             elif st.failure is None:
-                st.failure = reason if st.chunks == 1 else f"{reason} (chunk {chunk_id})"
+                st.failure = reason if st.chunks == 1 else f"{reason} (chunk {cid})"
             if st.remaining:
                 return
+        prior = st.prior or None
         if st.failure is None:
-            self.wm.finish(st.position, "indexed", chunks=st.chunks, offset=st.offset)
+            self.ledger.finish(st, st.chunks)
+            self.wm.finish(
+                st.position, "indexed", chunks=st.chunks, offset=st.offset, supersedes=prior
+            )
         else:
-            if st.acked and self.sink is not None:  # never leave half a document behind
-                deletes = [
-                    Action(c, st.position, orjson.dumps({"delete": {"_id": c}}) + b"\n")
-                    for c in st.acked
-                ]
-                self.sink.send(deletes)
+            removed = bool(st.acked)
+            if removed and self.sink is not None:  # never leave half a document behind
+                ids = {chunk_id(st.doc_id, n) for n in range(max(st.chunks, st.prior))}
+                ids.update(st.acked, st.stale)
+                self.sink.send([delete_action(c, st.position) for c in sorted(ids)])
+            self.ledger.finish(st, 0 if removed else None)
             self.dl.write(st.position, st.failure, st.record, st.doc_id)
             code = st.failure.split(":", 1)[0]
-            self.wm.finish(st.position, "dead_lettered", offset=st.offset, code=code)
+            self.wm.finish(
+                st.position,
+                "dead_lettered",
+                offset=st.offset,
+                code=code,
+                supersedes=prior if removed else None,
+            )
         self.maybe_checkpoint()
 
     def maybe_checkpoint(self, *, force: bool = False, complete: bool = False) -> None:
@@ -136,7 +149,16 @@ class Run:
         with self.cp_lock:
             self.last_cp = now
             value, offset, counts = self.wm.snapshot()
-            cp = Checkpoint(dict(self.identity), value, offset, counts, complete, self.restore)
+            self.ledger.sync()  # every id finished up to `value` is on disk first
+            cp = Checkpoint(
+                dict(self.identity),
+                value,
+                offset,
+                counts,
+                complete,
+                self.restore,
+                target=dict(self.target),
+            )
             atomic_write(self.cp_path, cp.to_bytes())
 
     def report(self, started: float) -> IngestReport:
@@ -144,6 +166,7 @@ class Run:
         elapsed = time.monotonic() - started
         r = IngestReport(
             indexed=c["indexed"],
+            replaced=c["replaced"],
             chunks_indexed=c["chunks_indexed"],
             dead_lettered=c["dead_lettered"],
             skipped=c["skipped"],
@@ -154,7 +177,7 @@ class Run:
             resumed_from=self.resumed_from,
             dead_letter_path=self.ing.dead_letter_path if c["dead_lettered"] else None,
         )
-        r.read = r.indexed + r.dead_lettered + r.skipped
+        r.read = r.indexed + r.replaced + r.dead_lettered + r.skipped
         r.docs_per_s = (r.read - self.carried) / elapsed if elapsed > 0 else 0.0
         for k, v in c.items():
             if k.startswith("skipped:"):
@@ -164,13 +187,25 @@ class Run:
         return r
 
     # -- stages --------------------------------------------------------------------------
+    def go(self, records: Iterator[RawRecord], started: float) -> IngestReport:
+        """Run the stages, or report at once when the checkpoint says the input is done."""
+        try:
+            if self.cp is not None and self.cp.complete:
+                log.info("checkpoint %s says this input is already complete", self.cp_path)
+                return self.report(started)
+            return self.execute(self.client, self.encoder, records, started)
+        finally:
+            self.ledger.close()
+
     def execute(
         self, client: Any, encoder: Any, records: Iterator[RawRecord], started: float
     ) -> IngestReport:
-        from .progress import Progress
+        from .progress import Progress, input_bytes
 
         bulk = self.cfg.ingest.bulk
-        self.sink = BulkSink(client, self.cfg.index.name, bulk)
+        self.sink = BulkSink(client, self.cfg.index.name, bulk, block_hint=self.block_hint)
+        # what earlier writes left (older, longer versions) must be visible to the lookup
+        self.sink.call(lambda: client.indices.refresh(index=self.cfg.index.name), "refresh")
         if self.ing.backfill:
             from .backfill import begin_backfill
 
@@ -186,7 +221,7 @@ class Run:
             daemon=True,
             name="encoder",
         )
-        progress = Progress(self.ing.progress, self.wm)
+        progress = Progress(self.ing.progress, self.wm, total_bytes=input_bytes(self.identity))
         self.encoder_thread = enc
         enc.start()
         try:
@@ -208,10 +243,8 @@ class Run:
                     end_backfill(client, self.restore)
                     self.restore = None
                 elif done:
-                    from ..cluster import cluster_errors
-
-                    with cluster_errors():
-                        client.indices.refresh(index=self.cfg.index.name)
+                    alias = self.cfg.index.name
+                    self.sink.call(lambda: client.indices.refresh(index=alias), "refresh")
             finally:
                 self.maybe_checkpoint(force=True, complete=done)
         if self.fatal is not None:
@@ -236,21 +269,12 @@ class Run:
 
     def _read_loop(self, records: Iterator[RawRecord], q: queue.Queue[Any], progress: Any) -> None:
         size = self.cfg.ingest.encode_batch_size
-        buffers: dict[str, list[tuple[_DocState, Chunk]]] = {}
+        buffers: dict[str, list[tuple[DocState, Chunk]]] = {}
         buffered = 0
-        for rec in records:
-            if self.fatal is not None:
-                break
-            self.wm.register(rec.position)
-            doc = to_document(rec, self.cfg.fields)
-            if isinstance(doc, Rejected):
-                self.reject(doc, rec.end_offset)
-                progress.tick()
-                continue
-            lang = self.ing.detect(doc)
-            chunks = chunk_document(doc, lang, self.cfg.ingest.chunking)
-            original = rec.raw if rec.raw is not None else dict(rec.data or {})
-            st = _DocState(rec.position, doc.id, original, rec.end_offset, len(chunks), len(chunks))
+
+        def dispatch(item: tuple[DocState, list[Chunk], str]) -> None:
+            nonlocal buffered
+            st, chunks, lang = item
             buf = buffers.setdefault(lang, [])
             for ch in chunks:
                 buf.append((st, ch))
@@ -260,15 +284,45 @@ class Run:
                     buffered -= len(buf)
                     buf = buffers[lang] = []
             if buffered >= size * 4:  # many languages, each with a small buffer
-                for key in list(buffers):
-                    if buffers[key]:
-                        self._put(q, buffers[key])
-                    buffers[key] = []
-                buffered = 0
-            progress.tick()
-        for buf in buffers.values():
-            if buf:
-                self._put(q, buf)
+                flush()
+
+        def flush() -> None:
+            nonlocal buffered
+            for key in list(buffers):
+                if buffers[key]:
+                    self._put(q, buffers[key])
+                buffers[key] = []
+            buffered = 0
+
+        for rec in records:
+            if self.fatal is not None:
+                break
+            for ready in self.ledger.take_ready():
+                dispatch(ready)
+            self.wm.register(rec.position)
+            progress.tick(rec.end_offset)
+            doc = to_document(rec, self.cfg.fields)
+            if isinstance(doc, Rejected):
+                self.reject(doc, rec.end_offset)
+                continue
+            lang = self.ing.detect(doc)
+            chunks = chunk_document(doc, lang, self.cfg.ingest.chunking)
+            too_long = check_chunk_ids(doc.id, len(chunks))
+            if too_long:
+                rej = Rejected(rec.position, too_long, False, original_record(rec), doc.id)
+                self.reject(rej, rec.end_offset)
+                continue
+            n = len(chunks)
+            st = DocState(rec.position, doc.id, original_record(rec), rec.end_offset, n, n)
+            if self.ledger.admit(st, (st, chunks, lang)):
+                dispatch((st, chunks, lang))
+        # records that wait for an earlier one with their id: send what is buffered, wait
+        while self.fatal is None and self.ledger.has_waiting:
+            flush()
+            for ready in self.ledger.take_ready():
+                dispatch(ready)
+            time.sleep(0.05)
+        flush()
 
     def _encode_loop(
         self,
@@ -279,8 +333,8 @@ class Run:
         futures: set[Future[None]],
     ) -> None:
         bulk = self.cfg.ingest.bulk
-        pending: list[tuple[_DocState, Action]] = []
-        states: dict[tuple[int, str], _DocState] = {}
+        pending: list[tuple[DocState, Action]] = []
+        states: dict[tuple[int, str], DocState] = {}
         since = time.monotonic()
 
         def flush(all_: bool) -> None:
@@ -326,8 +380,8 @@ class Run:
                 self.fatal = self.fatal or exc
 
     def _encode(
-        self, batch: list[tuple[_DocState, Chunk]], encoder: Any
-    ) -> Iterator[tuple[_DocState, Action]]:
+        self, batch: list[tuple[DocState, Chunk]], encoder: Any
+    ) -> Iterator[tuple[DocState, Action]]:
         info = encoder.info
         texts = [dense_text(ch) for _st, ch in batch]
         t0 = time.monotonic()
@@ -362,7 +416,7 @@ class Run:
     def _submit(
         self,
         batch: list[Action],
-        states: dict[tuple[int, str], _DocState],
+        states: dict[tuple[int, str], DocState],
         pool: ThreadPoolExecutor,
         slots: threading.Semaphore,
         futures: set[Future[None]],
@@ -378,7 +432,8 @@ class Run:
                     return
                 t0 = time.monotonic()
                 assert self.sink is not None
-                outcomes = self.sink.send(batch)
+                deletes = stale_deletes(self.sink, self.cfg.field_names, batch, mine, self.lock)
+                outcomes = self.sink.send(batch + deletes)
                 with self.lock:
                     self.index_seconds += time.monotonic() - t0
                 for o in outcomes:

@@ -2,21 +2,32 @@
 
 Why here and nowhere else: the ingest client is built with ``retries=False`` (no
 transport retries), so a 429/502/503/504, a dropped connection or a timeout is retried
-only by this loop -- with capped exponential backoff and full jitter, resending only
-the items that failed. A 413 halves the request recursively. Item errors that a retry
-cannot fix (mapping and parse errors) are returned as failures with ``type: reason``
-for the dead-letter file. 401/403 are fatal.
+only by this sink -- through one tenacity policy (:func:`retry_policy`: capped
+exponential backoff with full jitter, a bounded number of attempts), resending only
+the items that failed, and announcing every wait on the ``babelsearch.ingest`` logger
+(the CLI shows it: "cluster unavailable (...), retry 3/8 in 4.2 s"). A 413, and a 400
+that refuses the whole request for what one action holds (an ``_id`` too long, say),
+halve the request recursively, so only the guilty action fails and every neighbour is
+written. Item errors that a retry cannot fix (mapping and parse errors) are returned as
+failures with ``type: reason`` for the dead-letter file. 401/403 are fatal.
 """
 
 from __future__ import annotations
 
 import logging
-import random
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
+
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_random_exponential,
+)
 
 from ..config import BulkConfig
 from ..errors import ClusterAuthError, ClusterUnavailable, IngestError
@@ -26,12 +37,13 @@ __all__ = [
     "RETRY_ITEM_STATUS",
     "BulkSink",
     "ItemOutcome",
-    "backoff_delay",
     "classify_item",
     "classify_request_error",
+    "retry_policy",
 ]
 
 log = logging.getLogger("babelsearch.ingest")
+_T = TypeVar("_T")
 
 RETRY_ITEM_STATUS = frozenset({429, 502, 503, 504})
 _RETRY_ITEM_TYPES = frozenset(
@@ -47,7 +59,7 @@ _RETRY_ITEM_TYPES = frozenset(
 _FATAL_ITEM_TYPES = frozenset(
     {"index_not_found_exception", "cluster_block_exception", "security_exception"}
 )
-_FILTER = "errors,items.*.status,items.*.error.type,items.*.error.reason"
+_FILTER = "errors,items.*.status,items.*.result,items.*.error.type,items.*.error.reason"
 
 
 @dataclass(frozen=True)
@@ -57,18 +69,49 @@ class ItemOutcome:
     reason: str | None = None
 
 
-def backoff_delay(attempt: int, initial: float, cap: float, rng: random.Random) -> float:
-    """Full jitter: uniform in ``[0, min(cap, initial * 2**attempt)]``."""
-    return rng.uniform(0, min(cap, initial * (2**attempt)))
+class Retryable(Exception):
+    """Something a later attempt may fix; what :func:`retry_policy` retries on."""
+
+    def __init__(self, what: str, reason: str) -> None:
+        super().__init__(f"{what}: {reason}")
+        self.what = what
+        self.reason = reason
+
+
+def _announce(max_retries: int) -> Callable[[RetryCallState], None]:
+    def before_sleep(state: RetryCallState) -> None:
+        exc = state.outcome.exception() if state.outcome else None
+        what = exc.what if isinstance(exc, Retryable) else "bulk request failed"
+        wait = state.next_action.sleep if state.next_action else 0.0
+        log.warning("%s, retry %d/%d in %.1f s", what, state.attempt_number, max_retries, wait)
+
+    return before_sleep
+
+
+def retry_policy(cfg: BulkConfig, *, sleep: Callable[[float], None] = time.sleep) -> Retrying:
+    """The one retry policy of bulk writes, as a tenacity ``Retrying``.
+
+    Full jitter: the wait before retry *n* (1-based) is uniform in
+    ``[0, min(max_backoff, initial_backoff * 2**(n-1)))``; at most ``max_retries``
+    retries; only :class:`Retryable` is retried, and the last one is re-raised.
+    """
+    return Retrying(
+        stop=stop_after_attempt(cfg.max_retries + 1),
+        wait=wait_random_exponential(multiplier=cfg.initial_backoff, max=cfg.max_backoff),
+        retry=retry_if_exception_type(Retryable),
+        before_sleep=_announce(cfg.max_retries),
+        reraise=True,
+        sleep=sleep,
+    )
 
 
 def classify_item(item: Mapping[str, Any]) -> tuple[str, str | None]:
     """One bulk response item → ``("ok" | "retry" | "fail" | "fatal", reason)``."""
-    body = next(iter(item.values())) if item else {}
+    op, body = next(iter(item.items())) if item else ("index", {})
     status = int(body.get("status", 0))
-    if 200 <= status < 300:
-        return "ok", None
     err = body.get("error") or {}
+    if 200 <= status < 300 or (op == "delete" and status == 404 and not err):
+        return "ok", None  # deleting what is already gone is what we wanted
     etype = str(err.get("type", "")) if isinstance(err, dict) else ""
     ereason = str(err.get("reason", "")) if isinstance(err, dict) else str(err)
     reason = f"{etype or status}: {ereason}"[:1000]
@@ -87,14 +130,21 @@ def _is_auth(item: Mapping[str, Any]) -> bool:
 
 
 def classify_request_error(exc: BaseException) -> str:
-    """A whole-request exception → ``"retry" | "split" | "auth" | "fatal"``."""
+    """A whole-request exception → ``"retry" | "split" | "auth" | "fatal"``.
+
+    ``split``: a 413, or a 400 (the cluster refused the request for what one of its
+    actions holds, e.g. ``action_request_validation_exception`` for an over-long
+    ``_id``) -- halving isolates the guilty action.
+    """
     from opensearchpy import exceptions as ox
 
+    if isinstance(exc, ox.SSLError):
+        return "fatal"  # a certificate does not fix itself: say so at once
     if isinstance(exc, ox.ConnectionTimeout | ox.ConnectionError):
         return "retry"
     if isinstance(exc, ox.TransportError):
         status = exc.status_code
-        if status == 413:
+        if status in (400, 413):
             return "split"
         if status in (401, 403):
             return "auth"
@@ -104,8 +154,24 @@ def classify_request_error(exc: BaseException) -> str:
     return "fatal"
 
 
+def _request_reason(exc: BaseException) -> str:
+    status = getattr(exc, "status_code", "")
+    if status == 413:
+        return "request_too_large: refused (413)"
+    info = getattr(exc, "info", None)
+    err = info.get("error") if isinstance(info, Mapping) else None
+    if isinstance(err, Mapping):
+        etype, reason = err.get("type", status), err.get("reason", "")
+        return f"{etype}: {reason}"[:1000]
+    return f"request_refused: {status} {getattr(exc, 'error', exc)}"[:1000]
+
+
 class BulkSink:
-    """Sends batches of actions to one alias; thread-safe (one instance, many senders)."""
+    """Sends batches of actions to one alias (or index); thread-safe (many senders).
+
+    ``block_hint`` turns a write block (``cluster_block_exception``) into advice, e.g.
+    which migration holds it; it is called with the alias and returns a sentence or None.
+    """
 
     def __init__(
         self,
@@ -113,14 +179,14 @@ class BulkSink:
         alias: str,
         cfg: BulkConfig,
         *,
-        sleep: Callable[[float], None] = time.sleep,
-        seed: int | None = None,
+        require_alias: bool = True,
+        block_hint: Callable[[str], str | None] | None = None,
     ) -> None:
         self.client = client
         self.alias = alias
         self.cfg = cfg
-        self._sleep = sleep
-        self._rng = random.Random(seed)
+        self.require_alias = require_alias
+        self.block_hint = block_hint
         self._lock = threading.Lock()
         self.retried = 0
         """Item resends (an item retried three times counts three)."""
@@ -131,89 +197,103 @@ class BulkSink:
         with self._lock:
             self.requests += 1
         resp = self.client.bulk(
-            body=body, index=self.alias, require_alias=True, filter_path=_FILTER
+            body=body, index=self.alias, require_alias=self.require_alias, filter_path=_FILTER
         )
         return resp if isinstance(resp, Mapping) else {}
 
-    def _delay(self, attempt: int) -> float:
-        with self._lock:
-            return backoff_delay(attempt, self.cfg.initial_backoff, self.cfg.max_backoff, self._rng)
-
     def send(self, actions: Sequence[Action]) -> list[ItemOutcome]:
-        """Index ``actions``; every action gets exactly one outcome, in no particular order."""
+        """Write ``actions``; every action gets exactly one outcome, in no particular order."""
         outcomes: list[ItemOutcome] = []
         pending = list(actions)
-        attempt = 0
-        while pending:
-            try:
-                resp = self._post(pending)
-            except Exception as exc:
-                kind = classify_request_error(exc)
-                if kind == "split":
-                    if len(pending) == 1:
-                        outcomes.append(
-                            ItemOutcome(
-                                pending[0],
-                                False,
-                                f"request_too_large: {pending[0].size} bytes refused (413)",
-                            )
-                        )
-                        return outcomes
+        try:
+            for attempt in retry_policy(self.cfg):
+                with attempt:
+                    if attempt.retry_state.attempt_number > 1:
+                        self._count_retry(len(pending))
+                    pending = self._attempt(pending, outcomes)
+        except Retryable as exc:
+            if exc.what.startswith("cluster busy"):  # per-item retries ran out
+                outcomes.extend(
+                    ItemOutcome(a, False, f"retries_exhausted: {exc.reason}") for a in pending
+                )
+                return outcomes
+            raise ClusterUnavailable(
+                f"bulk request failed after {self.cfg.max_retries} retries: {exc.reason}"
+            ) from None
+        return outcomes
+
+    def call(self, fn: Callable[[], _T], what: str) -> _T:
+        """Run one other ingest request (a lookup) under the same retry policy as writes."""
+        for attempt in retry_policy(self.cfg):
+            with attempt:
+                try:
+                    return fn()
+                except Retryable:
+                    raise
+                except Exception as exc:
+                    from ..cluster import translate_error
+
+                    kind = classify_request_error(exc)
+                    if kind == "retry":
+                        raise Retryable("cluster unavailable", f"{what}: {exc}") from None
+                    raise translate_error(exc) from None
+        raise AssertionError("unreachable")  # pragma: no cover - reraise=True
+
+    def _attempt(self, pending: list[Action], outcomes: list[ItemOutcome]) -> list[Action]:
+        """One request; returns nothing, or raises :class:`Retryable` with ``pending`` cut."""
+        try:
+            resp = self._post(pending)
+        except Exception as exc:
+            kind = classify_request_error(exc)
+            if kind == "split":
+                if len(pending) == 1:
+                    outcomes.append(ItemOutcome(pending[0], False, _request_reason(exc)))
+                else:
                     half = len(pending) // 2
                     outcomes.extend(self.send(pending[:half]))
                     outcomes.extend(self.send(pending[half:]))
-                    return outcomes
-                if kind == "auth":
-                    raise ClusterAuthError(
-                        f"the cluster refused the bulk write to {self.alias!r} "
-                        f"({getattr(exc, 'status_code', '')}); check credentials and permissions"
-                    ) from None
-                if kind == "retry" and attempt < self.cfg.max_retries:
-                    self._count_retry(len(pending))
-                    self._sleep(self._delay(attempt))
-                    attempt += 1
-                    continue
-                from ..cluster import translate_error
+                return []
+            if kind == "auth":
+                raise ClusterAuthError(
+                    f"the cluster refused the bulk write to {self.alias!r} "
+                    f"({getattr(exc, 'status_code', '')}); check credentials and permissions"
+                ) from None
+            from ..cluster import translate_error
 
-                err = translate_error(exc)
-                if kind == "retry":
-                    raise ClusterUnavailable(
-                        f"bulk request failed after {attempt} retries: {err}"
-                    ) from None
-                raise err from None
-            items = resp.get("items") or []
-            if len(items) != len(pending):
-                raise IngestError(
-                    f"bulk response has {len(items)} items for {len(pending)} actions"
-                )
-            retry: list[Action] = []
-            last_reason = ""
-            for action, item in zip(pending, items, strict=True):
-                kind, reason = classify_item(item)
-                if kind == "ok":
-                    outcomes.append(ItemOutcome(action, True))
-                elif kind == "retry":
-                    retry.append(action)
-                    last_reason = reason or ""
-                elif kind == "fatal":
-                    msg = f"the cluster refused writes to {self.alias!r}: {reason}"
-                    if _is_auth(item):  # a role without write permission: never retried
-                        raise ClusterAuthError(msg)
-                    raise IngestError(msg)
-                else:
-                    outcomes.append(ItemOutcome(action, False, reason))
-            if retry and attempt >= self.cfg.max_retries:
-                for action in retry:
-                    outcomes.append(ItemOutcome(action, False, f"retries_exhausted: {last_reason}"))
-                retry = []
-            if retry:
-                self._count_retry(len(retry))
-                self._sleep(self._delay(attempt))
-                attempt += 1
-            pending = retry
-        return outcomes
+            err = translate_error(exc)
+            if kind == "retry":
+                raise Retryable("cluster unavailable", str(err)) from None
+            raise err from None
+        items = resp.get("items") or []
+        if len(items) != len(pending):
+            raise IngestError(f"bulk response has {len(items)} items for {len(pending)} actions")
+        retry: list[Action] = []
+        last_reason = ""
+        for action, item in zip(pending, items, strict=True):
+            kind, reason = classify_item(item)
+            if kind == "ok":
+                outcomes.append(ItemOutcome(action, True))
+            elif kind == "retry":
+                retry.append(action)
+                last_reason = reason or ""
+            elif kind == "fatal":
+                raise self._fatal(item, reason or "")
+            else:
+                outcomes.append(ItemOutcome(action, False, reason))
+        if retry:
+            pending[:] = retry
+            raise Retryable(f"cluster busy ({len(retry)} items refused)", last_reason)
+        return []
+
+    def _fatal(self, item: Mapping[str, Any], reason: str) -> Exception:
+        msg = f"the cluster refused writes to {self.alias!r}: {reason}"
+        if reason.startswith("cluster_block_exception"):  # 403, but not about credentials
+            hint = self.block_hint(self.alias) if self.block_hint is not None else None
+            return IngestError(f"{msg}; {hint}" if hint else msg)
+        if _is_auth(item):  # a role without write permission: never retried
+            return ClusterAuthError(msg)
+        return IngestError(msg)
 
     def _count_retry(self, n: int) -> None:
         with self._lock:
             self.retried += n
-        log.debug("retrying %d bulk items", n)

@@ -23,10 +23,17 @@ from typing import Any
 import orjson
 
 from ..config import FieldsConfig
-from ..types import Document
+from ..types import Document, chunk_id
 from .readers import RawRecord
 
-__all__ = ["MAX_ID_BYTES", "Rejected", "auto_id", "to_document"]
+__all__ = [
+    "MAX_ID_BYTES",
+    "Rejected",
+    "auto_id",
+    "check_chunk_ids",
+    "original_record",
+    "to_document",
+]
 
 MAX_ID_BYTES = 512
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -58,6 +65,8 @@ class Rejected:
     reason: str
     skip: bool
     record: Any
+    doc_id: str | None = None
+    """The record's id when it is known (shown in the dead-letter entry)."""
 
 
 def auto_id(texts: Mapping[str, str]) -> str:
@@ -81,6 +90,29 @@ def _check_id(value: Any) -> tuple[str | None, str | None]:
     if _CHUNK_LIKE.search(sid):
         return None, "reserved_id: ids ending in '#<number>' are reserved for chunk ids"
     return sid, None
+
+
+def original_record(rec: RawRecord) -> Any:
+    """What a dead letter shows of a record: its raw line or row, else its fields."""
+    return rec.raw if rec.raw is not None else dict(rec.data or {})
+
+
+def check_chunk_ids(doc_id: str, chunks: int) -> str | None:
+    """``None`` if every chunk id of the document fits OpenSearch's ``_id`` limit.
+
+    Chunk *n > 0* is stored as ``<id>#<n>``: an id that fits on its own can still
+    overflow with the suffix, and OpenSearch then refuses the whole bulk request. Such
+    a document is this record's dead letter, found before anything is sent.
+    """
+    last = chunk_id(doc_id, chunks - 1)
+    size = len(last.encode("utf-8"))
+    if size <= MAX_ID_BYTES:
+        return None
+    return (
+        f"id_too_long: the id is {len(doc_id.encode('utf-8'))} bytes; with the chunk suffix its "
+        f"last chunk id {last[-12:]!r} is {size} bytes (limit {MAX_ID_BYTES}); "
+        "use a shorter id, or chunk less"
+    )
 
 
 def _tname(v: Any) -> str:
@@ -146,6 +178,8 @@ def to_document(rec: RawRecord, fields: FieldsConfig) -> Document | Rejected:
         return Rejected(rec.position, rec.error or "unreadable", False, rec.raw)
     data = rec.data
     original: Any = data if rec.raw is None else rec.raw
+    given = data.get(fields.id)
+    shown = str(given) if isinstance(given, str | int) and not isinstance(given, bool) else None
 
     texts: dict[str, str] = {}
     for name in fields.text:
@@ -158,10 +192,11 @@ def to_document(rec: RawRecord, fields: FieldsConfig) -> Document | Rejected:
                 f"invalid_text_type: {name} must be a string, got {_tname(v)}",
                 False,
                 original,
+                shown,
             )
         if _SURROGATE.search(v):
             return Rejected(
-                rec.position, f"invalid_utf8: {name} is not valid Unicode", False, original
+                rec.position, f"invalid_utf8: {name} is not valid Unicode", False, original, shown
             )
         if v.strip():
             texts[name] = v
@@ -172,7 +207,7 @@ def to_document(rec: RawRecord, fields: FieldsConfig) -> Document | Rejected:
     else:
         checked, err = _check_id(raw_id)
         if err or checked is None:
-            return Rejected(rec.position, err or "invalid_id", False, original)
+            return Rejected(rec.position, err or "invalid_id", False, original, shown)
         doc_id = checked
 
     lang: str | None = None
@@ -184,6 +219,7 @@ def to_document(rec: RawRecord, fields: FieldsConfig) -> Document | Rejected:
                 f"invalid_lang: {str(raw_lang)[:20]!r} is not a language code",
                 False,
                 original,
+                doc_id,
             )
         lang = re.split(r"[-_]", raw_lang.strip())[0].lower()
 
@@ -194,13 +230,19 @@ def to_document(rec: RawRecord, fields: FieldsConfig) -> Document | Rejected:
             continue
         value, err = _check_meta(name, typ, v, rec.coerce)
         if err:
-            return Rejected(rec.position, err, False, original)
+            return Rejected(rec.position, err, False, original, doc_id)
         meta[name] = value
 
     if not texts:
-        return Rejected(rec.position, "empty_text: no text field has content", True, original)
+        return Rejected(
+            rec.position, "empty_text: no text field has content", True, original, doc_id
+        )
     if not any(ch.isalnum() for t in texts.values() for ch in t):
         return Rejected(
-            rec.position, "no_word_characters: text has no letters or digits", True, original
+            rec.position,
+            "no_word_characters: text has no letters or digits",
+            True,
+            original,
+            doc_id,
         )
     return Document(id=doc_id, fields=texts, lang=lang, metadata=meta, position=rec.position)
