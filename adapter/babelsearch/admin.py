@@ -1,4 +1,5 @@
-"""Index administration entry points: ``plan``, ``apply``, ``migrate``, ``status``.
+"""Index administration entry points: ``plan``, ``apply``, ``migrate``, ``status``,
+``prune``, ``rollback``.
 
 A stable, flat import path for callers (``from babelsearch.admin import apply``); the
 implementation lives in :mod:`babelsearch.indices`, split by concern.
@@ -10,11 +11,16 @@ from .indices import (
     LOCK_INDEX,
     ApplyResult,
     MigrationResult,
+    PruneResult,
+    RollbackResult,
     Status,
     apply,
     migrate,
+    migration_holder,
     migration_lock,
     plan,
+    prune,
+    rollback,
     status,
 )
 
@@ -22,10 +28,15 @@ __all__ = [
     "LOCK_INDEX",
     "ApplyResult",
     "MigrationResult",
+    "PruneResult",
+    "RollbackResult",
     "Status",
     "apply",
     "migrate",
+    "migration_holder",
     "migration_lock",
     "plan",
+    "prune",
+    "rollback",
     "status",
 ]

@@ -222,6 +222,28 @@ def test_report_json_is_written_on_a_fatal_exit(
     assert orjson.loads(out2.read_bytes())["status"] == "failed"
 
 
+def test_ingest_during_a_migration_says_which_migration_holds_the_block(
+    ingest_url: str, ingest_client: Any, prefix: str, tmp_path: Path
+) -> None:
+    from babelsearch.indices.migrate import migration_lock
+
+    cfg = _cfg(ingest_url, prefix)
+    index = create_index(ingest_client, cfg, HashEncoder().info)
+    src = _write(tmp_path / "in.jsonl", [{"id": "d", "body": "x y"}])
+    with migration_lock(ingest_client, prefix):
+        ingest_client.indices.put_settings(index=index, body={"index": {"blocks": {"write": True}}})
+        try:
+            holds = r"a migration of .* holds the write block"
+            with pytest.raises(IngestError, match=holds) as err:
+                _ingest(cfg, src, tmp_path)
+            assert "--break-lock" in str(err.value)
+        finally:
+            ingest_client.indices.put_settings(
+                index=index, body={"index": {"blocks": {"write": None}}}
+            )
+    assert _ingest(cfg, src, tmp_path).indexed == 1  # after the migration: writes go on
+
+
 def test_missing_input_and_dead_letter_ids(
     ingest_url: str, ingest_client: Any, prefix: str, tmp_path: Path
 ) -> None:

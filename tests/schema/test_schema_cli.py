@@ -36,7 +36,7 @@ def _run(*args: str, url: str | None = None) -> Any:
 def test_help_lists_commands_with_examples() -> None:
     res = _run("--help")
     assert res.exit_code == 0
-    for sub in ("render", "plan", "apply", "migrate", "status"):
+    for sub in ("render", "plan", "apply", "migrate", "status", "prune", "rollback"):
         assert sub in res.output
         sub_help = _run(sub, "--help")
         assert sub_help.exit_code == 0 and "Examples:" in sub_help.output

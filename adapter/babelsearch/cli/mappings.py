@@ -1,4 +1,4 @@
-"""``babelsearch mappings render|plan|apply|migrate|status``: one library call each."""
+"""``babelsearch mappings ...``: render, plan, apply, migrate, status, prune, rollback."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ def command() -> None:
     config). ``apply`` creates it or updates it in place; a change that needs a new
     index (another analyzer for a language, another encoder, shards) is refused and
     done by ``migrate``, which copies every document and swaps the alias atomically.
+    ``rollback`` points the alias back at the previous version; ``prune`` deletes old
+    versions.
 
     \b
     Examples:
@@ -24,6 +26,8 @@ def command() -> None:
       babelsearch mappings plan   --config examples/multilingual.yaml
       babelsearch mappings apply  --config examples/multilingual.yaml
       babelsearch mappings migrate --config examples/multilingual.yaml
+      babelsearch mappings rollback --config examples/multilingual.yaml
+      babelsearch mappings prune --config examples/multilingual.yaml --keep 1 --dry-run
       BABELSEARCH_URL=https://search:9200 babelsearch mappings status --json
     """
 
@@ -131,35 +135,149 @@ def apply_cmd(config_path: str | None, url: str | None, as_json: bool) -> None:
 @config_options
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.option("--batch-size", default=256, show_default=True, help="Documents per scroll page.")
+@click.option("--force", is_flag=True, help="Rebuild even when the index already matches the spec.")
 @click.option(
     "--break-lock", is_flag=True, help="Remove the lock a crashed migration left behind first."
 )
 @handle_errors
 def migrate_cmd(
-    config_path: str | None, url: str | None, as_json: bool, batch_size: int, break_lock: bool
+    config_path: str | None,
+    url: str | None,
+    as_json: bool,
+    batch_size: int,
+    force: bool,
+    break_lock: bool,
 ) -> None:
     """Build <name>-v<N+1> from the spec, copy every document, swap the alias.
 
     Documents are re-embedded when the encoder changed (vectors are never reused
-    across encoders); the old index is kept. Writes to the old index are blocked
-    while copying. A second migrate of the same alias is refused while one runs.
+    across encoders) and written through the same bulk path as ingest (per-item
+    retries, resends overwrite); the alias moves only when every document was
+    copied and the counts match, otherwise nothing changes. The old index is kept.
+    Writes to the old index are blocked while copying. A second migrate of the same
+    alias is refused while one runs. Nothing happens when the write index already
+    has the spec and the encoder, unless --force.
 
     \b
     Examples:
       babelsearch mappings migrate --config examples/multilingual.yaml
       babelsearch mappings migrate --config spec.yaml --json
+      babelsearch mappings migrate --config spec.yaml --force
+      babelsearch mappings migrate --config spec.yaml --break-lock
     """
     from ..indices import migrate
 
-    res = migrate(load_cli_config(config_path, url), batch_size=batch_size, break_lock=break_lock)
+    res = migrate(
+        load_cli_config(config_path, url),
+        batch_size=batch_size,
+        break_lock=break_lock,
+        force=force,
+    )
     if as_json:
         echo_json(res.to_dict())
         return
+    if res.noop:
+        click.echo(f"nothing to migrate: {res.source} is up to date (use --force to rebuild)")
+        return
     how = "re-embedded" if res.reembedded else "copied"
+    retried = f", {res.retried} bulk items retried" if res.retried else ""
     click.echo(
         f"migrated {res.alias}: {res.source} -> {res.target}, {res.target_docs} of "
-        f"{res.source_docs} documents {how} in {res.seconds:.1f}s; {res.source} kept"
+        f"{res.source_docs} documents {how} in {res.seconds:.1f}s{retried}; {res.source} kept"
     )
+
+
+@command.command("prune")
+@config_options
+@click.option(
+    "--keep",
+    default=1,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Versions outside the alias to keep for rollback (the newest ones).",
+)
+@click.option("--dry-run", is_flag=True, help="Only print what would be deleted.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option(
+    "--break-lock", is_flag=True, help="Remove the lock a crashed migration left behind first."
+)
+@handle_errors
+def prune_cmd(
+    config_path: str | None,
+    url: str | None,
+    keep: int,
+    dry_run: bool,
+    as_json: bool,
+    break_lock: bool,
+) -> None:
+    """Delete old <name>-v<N> indices the alias does not point to, keeping the newest N.
+
+    Never deletes an index the alias points to (the write index). Holds the migration
+    lock, so a migration's half-built index is never deleted under it.
+
+    \b
+    Examples:
+      babelsearch mappings prune --config examples/multilingual.yaml --dry-run
+      babelsearch mappings prune --config examples/multilingual.yaml --keep 1
+      babelsearch mappings prune --config spec.yaml --keep 0 --json
+    """
+    from ..indices import prune
+
+    res = prune(
+        load_cli_config(config_path, url), keep=keep, dry_run=dry_run, break_lock=break_lock
+    )
+    if as_json:
+        echo_json(res.to_dict())
+        return
+    verb = "would delete" if dry_run else "deleted"
+    if not res.deleted:
+        click.echo(f"nothing to prune: {res.alias} -> {res.write_index}")
+    for name in res.deleted:
+        click.echo(f"{verb} {name}")
+    for name in res.kept:
+        click.echo(f"kept {name}")
+
+
+@command.command("rollback")
+@config_options
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Roll back even to an index built for another encoder than the configured one.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option(
+    "--break-lock", is_flag=True, help="Remove the lock a crashed migration left behind first."
+)
+@handle_errors
+def rollback_cmd(
+    config_path: str | None, url: str | None, force: bool, as_json: bool, break_lock: bool
+) -> None:
+    """Point the alias (reads and writes) back at the previous <name>-v<N>, atomically.
+
+    The previous version is the newest one older than the write index. Refused when
+    there is none, or when it was built for another encoder than the configured one
+    (its vectors would not match the queries): set encoder: in the config to the old
+    encoder first, or pass --force. The current index is kept.
+
+    \b
+    Examples:
+      babelsearch mappings rollback --config examples/multilingual.yaml
+      babelsearch mappings rollback --config old-encoder.yaml --json
+      babelsearch mappings rollback --config spec.yaml --force
+    """
+    from ..indices import rollback
+
+    res = rollback(load_cli_config(config_path, url), force=force, break_lock=break_lock)
+    if as_json:
+        echo_json(res.to_dict())
+        return
+    click.echo(
+        f"rolled back {res.alias}: {res.from_index} -> {res.to_index} "
+        f"({res.to_docs} documents); {res.from_index} kept"
+    )
+    for note in res.notes:
+        click.echo(f"  note: {note}")
 
 
 @command.command("status")

@@ -17,7 +17,7 @@ from ..schema import parse_version
 if TYPE_CHECKING:  # pragma: no cover
     from opensearchpy import OpenSearch
 
-__all__ = ["IndexInfo", "LiveState", "Status", "live_state", "status"]
+__all__ = ["IndexInfo", "LiveState", "Status", "index_meta", "live_state", "status"]
 
 
 @dataclass(frozen=True)
@@ -133,19 +133,31 @@ class Status:
         }
 
 
-def _meta(body: dict[str, Any]) -> dict[str, Any]:
-    meta = ((body.get("mappings") or {}).get("_meta") or {}).get("babelsearch") or {}
+def index_meta(body: dict[str, Any] | None) -> dict[str, Any]:
+    """``mappings._meta.babelsearch`` of a ``GET <index>`` entry (empty when absent):
+    the spec hash, encoder fingerprint, languages and sparse flag the index was built with."""
+    meta = (((body or {}).get("mappings") or {}).get("_meta") or {}).get("babelsearch") or {}
     return dict(meta)
 
 
-def status(cfg: Config, client: OpenSearch, desired_hash: str) -> Status:
-    """Alias, indices with document counts, and the write index's fingerprint."""
+def status(
+    cfg: Config,
+    client: OpenSearch,
+    desired_hash: str,
+    desired_fingerprint: dict[str, Any] | None = None,
+) -> Status:
+    """Alias, indices with document counts, and the write index's fingerprint.
+
+    ``up_to_date`` means what ``migrate`` treats as nothing to do: the same spec hash
+    and (when ``desired_fingerprint`` is given) the same encoder fingerprint, because
+    the hash covers the vector dimension but not which model made the vectors.
+    """
     state = live_state(client, cfg.index.name)
     infos = []
     for name, version in sorted(state.versions.items(), key=lambda kv: kv[1]):
         with cluster_errors():
             docs = int(client.count(index=name)["count"])
-        meta = _meta(state.indices[name])
+        meta = index_meta(state.indices[name])
         infos.append(
             IndexInfo(
                 name=name,
@@ -157,7 +169,7 @@ def status(cfg: Config, client: OpenSearch, desired_hash: str) -> Status:
                 spec_hash=meta.get("spec_hash"),
             )
         )
-    write_meta = _meta(state.write_body or {})
+    write_meta = index_meta(state.write_body)
     return Status(
         alias=cfg.index.name,
         indices=tuple(infos),
@@ -165,5 +177,6 @@ def status(cfg: Config, client: OpenSearch, desired_hash: str) -> Status:
         fingerprint=write_meta.get("encoder"),
         spec_hash=write_meta.get("spec_hash"),
         desired_spec_hash=desired_hash,
-        up_to_date=write_meta.get("spec_hash") == desired_hash,
+        up_to_date=write_meta.get("spec_hash") == desired_hash
+        and (desired_fingerprint is None or write_meta.get("encoder") == desired_fingerprint),
     )

@@ -3,12 +3,15 @@
 Why this order: readers keep querying the alias (the old index) until the new index
 is complete, refreshed and counted; then one ``_aliases`` call moves the alias, which
 OpenSearch applies atomically, so no reader ever sees a half-filled index. The old
-index is kept for rollback. Writes to the old index are blocked during the copy, so
-the count check is meaningful and no document written mid-copy is lost (a writer gets
-a clear ``cluster_block_exception`` instead).
+index is kept for rollback. Writes to the old index are blocked during the copy and
+the old index is refreshed under the block, so the copy sees every acknowledged
+document, the count check is meaningful and no document written mid-copy is lost (a
+writer gets a clear ``cluster_block_exception`` instead).
 
 Vectors are copied only when the encoder fingerprint is unchanged; otherwise every
-chunk is re-embedded from its ``_source`` text with the new encoder.
+chunk is re-embedded from its ``_source`` text with the new encoder. Every write goes
+through the ingest action builder and :class:`~babelsearch.ingest.sink.BulkSink`
+(see :mod:`.copy`); the alias moves only when the copy's accounting matches the source.
 """
 
 from __future__ import annotations
@@ -20,22 +23,23 @@ import socket
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..cluster import cluster_errors
 from ..config import Config
-from ..errors import ClusterError, MappingConflict, MigrationInProgress
-from ..types import NEUTRAL, Capabilities, EncoderInfo
+from ..errors import BabelsearchError, ClusterError, MappingConflict, MigrationInProgress
+from ..types import Capabilities, EncoderInfo
 from .apply import Context, desired_spec, put_pipelines
-from .live import live_state
+from .copy import CopyReport, bulk_copy, reindex_copy
+from .live import index_meta, live_state
 
 if TYPE_CHECKING:  # pragma: no cover
     from opensearchpy import OpenSearch
 
     from ..encoders import Encoder
 
-__all__ = ["LOCK_INDEX", "MigrationResult", "migrate", "migration_lock"]
+__all__ = ["LOCK_INDEX", "MigrationResult", "migrate", "migration_holder", "migration_lock"]
 
 log = logging.getLogger("babelsearch.indices")
 
@@ -44,12 +48,17 @@ LOCK_INDEX = "babelsearch-locks"
 
 
 @contextlib.contextmanager
-def migration_lock(client: OpenSearch, alias: str, *, break_lock: bool = False) -> Iterator[str]:
+def migration_lock(
+    client: OpenSearch, alias: str, *, break_lock: bool = False, operation: str = "migrate"
+) -> Iterator[str]:
     """Hold the migration lock for ``alias``; :class:`MigrationInProgress` if taken.
 
     ``op_type=create`` makes taking the lock a single atomic compare-and-set on the
     cluster; the lock is released in ``finally`` even when the migration fails.
     ``break_lock`` first removes a lock left by a crashed run (an operator's decision).
+    ``operation`` (``migrate``, ``prune``, ``rollback``) is recorded for the holder text:
+    every command that changes which versioned indices exist or which one the alias
+    points to takes the same lock.
     """
     from opensearchpy import exceptions as ox
 
@@ -72,7 +81,12 @@ def migration_lock(client: OpenSearch, alias: str, *, break_lock: bool = False) 
             client.index(
                 index=LOCK_INDEX,
                 id=alias,
-                body={"alias": alias, "owner": token, "started": time.time()},
+                body={
+                    "alias": alias,
+                    "owner": token,
+                    "started": time.time(),
+                    "operation": operation,
+                },
                 op_type="create",
                 refresh="true",
             )
@@ -94,14 +108,39 @@ def migration_lock(client: OpenSearch, alias: str, *, break_lock: bool = False) 
             log.warning("could not release the migration lock for %s", alias, exc_info=True)
 
 
+def migration_holder(client: OpenSearch, alias: str) -> str | None:
+    """Who holds the migration lock of ``alias``: ``"host:pid since <UTC time>"``, or ``None``.
+
+    For messages such as "a migration of 'docs' holds the write block (held by …)": a
+    ``cluster_block_exception`` on the write index usually means a migration is copying
+    it. ``None`` when no lock document (or no lock index) exists. A lock document that is
+    unreadable still counts as held (``"an unknown holder"``). Other cluster errors raise
+    :class:`~babelsearch.errors.ClusterError`: one GET, no retries of its own.
+    """
+    with cluster_errors():
+        doc = client.get(index=LOCK_INDEX, id=alias, ignore=[404])
+    if not isinstance(doc, dict) or not doc.get("found"):
+        return None
+    src = doc.get("_source") or {}
+    owner = str(src.get("owner") or "an unknown holder")
+    parts = owner.split(":")
+    if len(parts) == 3 and len(parts[2]) == 8:  # host:pid:<run token>
+        owner = f"{parts[0]}:{parts[1]}"
+    try:
+        since = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(float(src["started"])))
+    except (KeyError, TypeError, ValueError, OverflowError):
+        return owner
+    operation = src.get("operation")
+    suffix = f", running {operation}" if operation and operation != "migrate" else ""
+    return f"{owner} since {since}{suffix}"
+
+
 def _lock_owner(client: OpenSearch, alias: str) -> str:
     try:
-        with cluster_errors():
-            src = client.get(index=LOCK_INDEX, id=alias)["_source"]
-        started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(float(src["started"])))
-        return f"held by {src.get('owner')} since {started}"
-    except (ClusterError, KeyError, ValueError, TypeError):
-        return "lock holder unknown"
+        holder = migration_holder(client, alias)
+    except ClusterError:
+        holder = None
+    return f"held by {holder}" if holder else "lock holder unknown"
 
 
 @dataclass(frozen=True)
@@ -109,21 +148,36 @@ class MigrationResult:
     alias: str
     source: str
     target: str
+    """The new write index; equal to ``source`` when ``noop``."""
     source_docs: int
     target_docs: int
     reembedded: bool
     seconds: float
     pipelines: dict[str, str]
+    noop: bool = False
+    """Nothing to migrate: the write index already has the spec and the encoder."""
+    copy: dict[str, Any] = field(default_factory=dict)
+    """:meth:`CopyReport.to_dict`: method, read, copied, failed, retried, requests."""
+
+    @property
+    def copied(self) -> int:
+        return int(self.copy.get("copied", 0))
+
+    @property
+    def retried(self) -> int:
+        return int(self.copy.get("retried", 0))
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "alias": self.alias,
+            "noop": self.noop,
             "source": self.source,
             "target": self.target,
             "source_docs": self.source_docs,
             "target_docs": self.target_docs,
             "reembedded": self.reembedded,
             "seconds": round(self.seconds, 3),
+            "copy": dict(self.copy),
             "pipelines": dict(self.pipelines),
         }
 
@@ -137,8 +191,18 @@ def migrate(
     encoder: Encoder | None = None,
     batch_size: int = 256,
     break_lock: bool = False,
+    force: bool = False,
+    bulk_client: OpenSearch | None = None,
 ) -> MigrationResult:
-    """Move the alias to a fresh index built from ``cfg``, copying every document."""
+    """Move the alias to a fresh index built from ``cfg``, copying every document.
+
+    A no-op (``noop=True``, nothing written) when the write index already has the
+    desired spec hash and encoder fingerprint, unless ``force``. ``bulk_client`` is the
+    client the copy writes with; it defaults to ``connect(cfg.cluster, retries=False)``
+    because the bulk sink is the one retry layer. Raises :class:`MappingConflict` when
+    any document fails to copy (naming the first one and why) or the counts differ; the
+    half-built index is then deleted and the alias and the old index stay as they were.
+    """
     ctx = Context.create(cfg, client, info, caps)
     alias = cfg.index.name
     started = time.perf_counter()
@@ -150,36 +214,49 @@ def migrate(
                 f"alias {alias!r} does not exist yet: run `babelsearch mappings apply` first"
             )
         spec = desired_spec(ctx)
+        old = index_meta(state.write_body)
+        same_encoder = old.get("encoder") == ctx.info.fingerprint
+        same_spec = old.get("spec_hash") == spec.meta["babelsearch"]["spec_hash"]
+        if same_encoder and same_spec and not force:
+            with cluster_errors(cfg.cluster.url):
+                n = int(ctx.client.count(index=source)["count"])
+            return MigrationResult(
+                alias, source, source, n, n, False, time.perf_counter() - started, {}, noop=True
+            )
+        with_sparse = cfg.sparse and ctx.info.sparse
+        # Sparse weights that the old index never had can only come from the encoder.
+        reembed = not same_encoder or (with_sparse and not old.get("sparse"))
+        same_shape = set(old.get("languages") or []) == set(cfg.languages)
+        same_shape = same_shape and bool(old.get("sparse")) == with_sparse
         target = f"{alias}-v{state.next_version}"
-        old_meta = (state.indices[source].get("mappings") or {}).get("_meta") or {}
-        old_fp = (old_meta.get("babelsearch") or {}).get("encoder")
-        reembed = old_fp != ctx.info.fingerprint
-        old_langs = set((old_meta.get("babelsearch") or {}).get("languages") or [])
-        old_sparse = bool((old_meta.get("babelsearch") or {}).get("sparse"))
-        server_side = not reembed and old_langs <= set(cfg.languages)
-        server_side = server_side and (not old_sparse or (cfg.sparse and ctx.info.sparse))
         with cluster_errors(cfg.cluster.url):
             ctx.client.indices.create(index=target, body=spec.to_dict())
         _set_write_block(ctx.client, source, True)
         swapped = False
         try:
-            if server_side:
-                _copy_reindex(ctx, source, target)
-            else:
-                enc = encoder
-                if reembed and enc is None:
-                    from ..encoders import get_encoder
-
-                    enc = get_encoder(cfg.encoder)
-                _copy_scroll(ctx, source, target, enc if reembed else None, batch_size)
+            with cluster_errors(cfg.cluster.url):  # acknowledged but unrefreshed docs too
+                ctx.client.indices.refresh(index=source)
+                src_n = int(ctx.client.count(index=source)["count"])
+            try:
+                report = _copy(
+                    ctx, source, target, reembed, same_shape, encoder, batch_size, bulk_client
+                )
+            except MappingConflict:
+                raise
+            except BabelsearchError as exc:  # same kind, with where it stopped and what is left
+                raise type(exc)(
+                    f"migration of {alias!r} aborted while copying into {target}: {exc}; the "
+                    f"alias still points to {source} and {target} was deleted"
+                ) from exc
+            _check_report(report, alias, source, target)
             with cluster_errors(cfg.cluster.url):
                 ctx.client.indices.refresh(index=target)
-                src_n = int(ctx.client.count(index=source)["count"])
                 dst_n = int(ctx.client.count(index=target)["count"])
-            if src_n != dst_n:
+            if report.copied != src_n or dst_n != src_n:
                 raise MappingConflict(
-                    f"migration copied {dst_n} of {src_n} documents into {target}; the alias "
-                    f"still points to {source} and {target} was deleted (retry the migration)"
+                    f"migration copied {report.copied} documents and {target} holds {dst_n}, "
+                    f"but {source} holds {src_n}; the alias still points to {source} and "
+                    f"{target} was deleted (retry the migration)"
                 )
             actions: list[dict[str, Any]] = [
                 {"remove": {"index": name, "alias": alias}}
@@ -204,7 +281,52 @@ def migrate(
         reembedded=reembed,
         seconds=time.perf_counter() - started,
         pipelines=pipes,
+        copy=report.to_dict(),
     )
+
+
+def _copy(
+    ctx: Context,
+    source: str,
+    target: str,
+    reembed: bool,
+    same_shape: bool,
+    encoder: Encoder | None,
+    batch_size: int,
+    bulk_client: OpenSearch | None,
+) -> CopyReport:
+    """Server-side reindex when nothing about a document changes, else the ingest path."""
+    if not reembed and same_shape:
+        return reindex_copy(ctx.client, source, target)
+    from ..cluster import connect
+    from ..ingest.sink import BulkSink
+
+    enc = encoder
+    if reembed and enc is None:
+        from ..encoders import get_encoder
+
+        enc = get_encoder(ctx.cfg.encoder)
+    writer = bulk_client if bulk_client is not None else connect(ctx.cfg.cluster, retries=False)
+    sink = BulkSink(writer, target, ctx.cfg.ingest.bulk, require_alias=False)
+    return bulk_copy(
+        ctx.cfg,
+        read_client=ctx.client,
+        sink=sink,
+        source=source,
+        info=ctx.info,
+        encoder=enc if reembed else None,
+        keep_sparse=bool(ctx.cfg.sparse and ctx.info.sparse),
+        batch_size=batch_size,
+    )
+
+
+def _check_report(report: CopyReport, alias: str, source: str, target: str) -> None:
+    if report.failed:
+        raise MappingConflict(
+            f"migration of {alias!r} aborted: {report.failed} document(s) could not be "
+            f"copied into {target} ({report.copied} copied), {report.first_failure()}; "
+            f"the alias still points to {source} and {target} was deleted"
+        )
 
 
 def _drop_quietly(client: OpenSearch, index: str) -> None:
@@ -221,106 +343,3 @@ def _set_write_block(client: OpenSearch, index: str, on: bool) -> None:
         client.indices.put_settings(
             index=index, body={"index": {"blocks": {"write": True if on else None}}}
         )
-
-
-def _copy_reindex(ctx: Context, source: str, target: str) -> None:
-    """Same encoder: let the cluster copy ``_source`` (vectors included) server-side."""
-    with cluster_errors(ctx.cfg.cluster.url):
-        resp = ctx.client.reindex(
-            body={"source": {"index": source}, "dest": {"index": target, "op_type": "create"}},
-            wait_for_completion=True,
-            refresh=True,
-            request_timeout=3600,
-        )
-    failures = resp.get("failures") or []
-    if failures:
-        first = failures[0]
-        cause = first.get("cause") or {}
-        raise MappingConflict(
-            f"reindex into {target} failed for {len(failures)} document(s), first "
-            f"{first.get('id')}: {cause.get('type')}: {cause.get('reason')}"
-        )
-
-
-def _texts(src: dict[str, Any], text_fields: tuple[str, ...]) -> str:
-    """The dense input the ingestor used: the chunk's text fields joined with a newline."""
-    parts = []
-    for name in text_fields:
-        value = src.get(name)
-        if isinstance(value, dict):
-            text = value.get(NEUTRAL) or next((v for v in value.values() if v), "")
-            if text:
-                parts.append(str(text))
-    return "\n".join(parts)
-
-
-def _rewrite(src: dict[str, Any], cfg: Config, keep_sparse: bool) -> dict[str, Any]:
-    """Drop what the new spec has no field for (removed language subfields, sparse)."""
-    out = dict(src)
-    if not keep_sparse:
-        out.pop("sparse", None)
-    langs = set(cfg.languages) | {NEUTRAL}
-    for name in cfg.fields.text:
-        value = out.get(name)
-        if isinstance(value, dict):
-            out[name] = {k: v for k, v in value.items() if k in langs}
-    return out
-
-
-def _copy_scroll(
-    ctx: Context, source: str, target: str, encoder: Encoder | None, batch_size: int
-) -> None:
-    """Scroll the old index and bulk into the new one, re-embedding when ``encoder`` is given.
-
-    With an encoder, old vectors (dense and sparse) are dropped and every chunk is
-    encoded again from its text; without one (same fingerprint) vectors are kept and
-    only fields the new spec no longer has are dropped.
-    """
-    import numpy as np
-
-    if encoder is not None and encoder.info.fingerprint != ctx.info.fingerprint:
-        raise MappingConflict("the encoder given to migrate does not match the spec's encoder")
-    with_sparse = ctx.cfg.sparse and ctx.info.sparse
-    client = ctx.client
-    with cluster_errors(ctx.cfg.cluster.url):
-        page = client.search(index=source, scroll="5m", size=batch_size, body={"sort": ["_doc"]})
-    scroll_id = page.get("_scroll_id")
-    try:
-        while True:
-            hits = page["hits"]["hits"]
-            if not hits:
-                break
-            keep = encoder is None and with_sparse
-            sources = [_rewrite(h["_source"], ctx.cfg, keep) for h in hits]
-            if encoder is not None:
-                encoded = encoder.encode_documents(
-                    [_texts(h["_source"], ctx.cfg.fields.text) for h in hits]
-                )
-                for i, src in enumerate(sources):
-                    vec = np.asarray(encoded.dense[i], dtype=np.float32)
-                    src["embedding"] = [float(x) for x in vec]
-                    src.pop("sparse", None)
-                    if with_sparse and encoded.sparse is not None and encoded.sparse[i]:
-                        weights = encoded.sparse[i].items()
-                        src["sparse"] = {k: float(v) for k, v in weights if v > 0}
-            lines: list[dict[str, Any]] = []
-            for hit, src in zip(hits, sources, strict=True):
-                lines.append({"create": {"_index": target, "_id": hit["_id"]}})
-                lines.append(src)
-            with cluster_errors(ctx.cfg.cluster.url):
-                resp = client.bulk(body=lines, request_timeout=600)
-            if resp.get("errors"):
-                bad = next(
-                    it[k] for it in resp["items"] for k in it if it[k].get("error") is not None
-                )
-                raise MappingConflict(
-                    f"re-embedding into {target} failed for {bad.get('_id')}: "
-                    f"{bad['error'].get('type')}: {bad['error'].get('reason')}"
-                )
-            with cluster_errors(ctx.cfg.cluster.url):
-                page = client.scroll(scroll_id=scroll_id, scroll="5m")
-            scroll_id = page.get("_scroll_id", scroll_id)
-    finally:
-        if scroll_id:
-            with contextlib.suppress(ClusterError), cluster_errors():
-                client.clear_scroll(scroll_id=scroll_id)

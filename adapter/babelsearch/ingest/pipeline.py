@@ -257,8 +257,14 @@ def _block_hint(client: Any) -> Any:
 
     def hint(alias: str) -> str | None:
         try:
-            return migration_holder(client, alias)
+            holder = migration_holder(client, alias)
         except Exception:  # advice only: never hide the real error
             return None
+        if holder is None:
+            return None
+        return (
+            f"a migration of {alias!r} holds the write block ({holder}); wait for it to "
+            "finish, or if it crashed, run `babelsearch mappings migrate --break-lock`"
+        )
 
     return hint
