@@ -17,7 +17,7 @@ from ..schema import parse_version
 if TYPE_CHECKING:  # pragma: no cover
     from opensearchpy import OpenSearch
 
-__all__ = ["IndexInfo", "LiveState", "Status", "index_meta", "live_state", "status"]
+__all__ = ["IndexInfo", "LiveState", "Status", "index_meta", "live_state", "move_alias", "status"]
 
 
 @dataclass(frozen=True)
@@ -107,6 +107,18 @@ def live_state(client: OpenSearch, alias: str) -> LiveState:
                 f"alias {alias!r} points to {sorted(in_alias)} and none is the write index"
             )
     return LiveState(alias=alias, indices=indices, write_index=write)
+
+
+def move_alias(client: OpenSearch, state: LiveState, index: str, url: str | None = None) -> None:
+    """Point the alias (reads and writes) at ``index`` only, in one atomic ``_aliases`` call."""
+    actions: list[dict[str, Any]] = [
+        {"remove": {"index": name, "alias": state.alias}}
+        for name in state.indices
+        if state.in_alias(name)
+    ]
+    actions.append({"add": {"index": index, "alias": state.alias, "is_write_index": True}})
+    with cluster_errors(url):
+        client.indices.update_aliases(body={"actions": actions})
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ from ..errors import BabelsearchError, ClusterError, MappingConflict, MigrationI
 from ..types import Capabilities, EncoderInfo
 from .apply import Context, desired_spec, put_pipelines
 from .copy import CopyReport, bulk_copy, reindex_copy
-from .live import index_meta, live_state
+from .live import index_meta, live_state, move_alias
 
 if TYPE_CHECKING:  # pragma: no cover
     from opensearchpy import OpenSearch
@@ -258,14 +258,7 @@ def migrate(
                     f"but {source} holds {src_n}; the alias still points to {source} and "
                     f"{target} was deleted (retry the migration)"
                 )
-            actions: list[dict[str, Any]] = [
-                {"remove": {"index": name, "alias": alias}}
-                for name in state.indices
-                if state.in_alias(name)
-            ]
-            actions.append({"add": {"index": target, "alias": alias, "is_write_index": True}})
-            with cluster_errors(cfg.cluster.url):
-                ctx.client.indices.update_aliases(body={"actions": actions})
+            move_alias(ctx.client, state, target, cfg.cluster.url)
             swapped = True
         finally:
             _set_write_block(ctx.client, source, False)

@@ -21,7 +21,7 @@ from ..config import Config
 from ..errors import MappingConflict
 from ..types import Capabilities, EncoderInfo
 from .apply import Context, desired_spec
-from .live import LiveState, index_meta, live_state
+from .live import LiveState, index_meta, live_state, move_alias
 from .migrate import migration_lock
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -201,12 +201,5 @@ def rollback(
                 f"{current} holds {from_docs} documents and {previous} {to_docs}: documents "
                 f"written since the migration stay in {current} (kept, not deleted)"
             )
-        actions: list[dict[str, Any]] = [
-            {"remove": {"index": name, "alias": alias}}
-            for name in state.indices
-            if state.in_alias(name)
-        ]
-        actions.append({"add": {"index": previous, "alias": alias, "is_write_index": True}})
-        with cluster_errors(cfg.cluster.url):
-            ctx.client.indices.update_aliases(body={"actions": actions})
+        move_alias(ctx.client, state, previous, cfg.cluster.url)
     return RollbackResult(alias, current, previous, from_docs, to_docs, forced, tuple(notes))

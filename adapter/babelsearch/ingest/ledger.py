@@ -142,9 +142,8 @@ class Ledger:
                 os.fsync(self._fh.fileno())
 
     def close(self) -> None:
+        self.sync()
         with self._lock:
             if self._fh is not None:
-                self._fh.flush()
-                os.fsync(self._fh.fileno())
                 self._fh.close()
                 self._fh = None
