@@ -27,6 +27,7 @@ import orjson
 from ..config import Config
 from ..errors import IngestError
 from ..types import Document
+from .books import Books, RunPlan
 from .checkpoint import (
     Checkpoint,
     atomic_write,
@@ -35,10 +36,9 @@ from .checkpoint import (
     load_checkpoint,
     resolve_target,
 )
-from .ledger import Ledger, ledger_path
 from .readers import Format, RawRecord, detect_format, read_path
 from .report import IngestReport
-from .run import Run
+from .run import Run, RunContext
 
 __all__ = ["Ingestor"]
 
@@ -183,10 +183,10 @@ class Ingestor:
         run: Run | None = None
         try:
             run = self._prepare(records, resume)
-            report = run.go(self._records(records, run.cp), started)
+            report = run.go(self._records(records, run.books.plan.checkpoint), started)
         except BaseException as exc:
             if report_json:
-                failed = run.report(started) if run is not None else IngestReport()
+                failed = run.books.report(started) if run is not None else IngestReport()
                 failed.status = "failed"
                 failed.error = "interrupted" if isinstance(exc, KeyboardInterrupt) else str(exc)
                 _write_report(report_json, failed)
@@ -223,13 +223,25 @@ class Ingestor:
         cp = load_checkpoint(cp_path) if resume and cp_path is not None else None
         if cp is not None and cp_path is not None:
             check_resumable(cp, cp_path, identity, target)
-        source_name = path if path is not None else "<records>"
-        ledger = Ledger(
-            ledger_path(cp_path) if cp_path is not None else None,
-            watermark=cp.watermark if cp is not None else None,
+        source = path if path is not None else "<records>"
+        plan = RunPlan(
+            source=source,
+            identity=identity or {"path": source},
+            target=target,
+            checkpoint_path=cp_path,
+            checkpoint=cp,
+            dead_letter_path=self.dead_letter_path,
         )
-        hint = _block_hint(client)
-        return Run(self, cp, cp_path, identity, source_name, target, ledger, client, encoder, hint)
+        ctx = RunContext(
+            self.cfg,
+            client,
+            encoder,
+            self.detect,
+            backfill=self.backfill,
+            progress=self.progress,
+            block_hint=_block_hint(client),
+        )
+        return Run(ctx, Books(plan))
 
     def detect(self, doc: Document) -> str:
         """Explicit ``lang`` wins; otherwise the detector (below min confidence → fallback)."""

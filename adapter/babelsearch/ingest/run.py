@@ -1,8 +1,10 @@
-"""One ingest run: bookkeeping (documents, watermark, checkpoint) and the three stages.
+"""One ingest run: the three stages (read, encode, send) as threads over bounded queues.
 
-Kept apart from :class:`~babelsearch.ingest.pipeline.Ingestor` so that an Ingestor
-(configuration + client + encoder) can be reused for many runs, each with fresh state.
-See :mod:`babelsearch.ingest.pipeline` for the thread layout.
+The stages move records along; what each record ends as is decided by the run's
+:class:`~babelsearch.ingest.books.Books`. A run gets everything it needs in a
+:class:`RunContext` (no reference back to the :class:`~babelsearch.ingest.Ingestor`),
+so an Ingestor can be reused for many runs, each with fresh state. See
+:mod:`babelsearch.ingest.pipeline` for the thread layout.
 """
 
 from __future__ import annotations
@@ -11,37 +13,33 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
+from ..config import Config
 from ..errors import BabelsearchError, IngestError
-from ..types import Chunk, chunk_id
+from ..types import Chunk, Document
 from .actions import (
     Action,
     batch_actions,
     build_source,
     check_vector,
     clean_sparse,
-    delete_action,
     dense_text,
     encode_action,
 )
-from .checkpoint import Checkpoint, Watermark, atomic_write
+from .books import Books
 from .chunking import chunk_document
-from .deadletter import DeadLetterWriter, prune_after
-from .ledger import DocState, Ledger
+from .ledger import DocState
 from .readers import RawRecord
 from .report import IngestReport
 from .sink import BulkSink
 from .stale import stale_deletes
 from .validate import Rejected, check_chunk_ids, original_record, to_document
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .pipeline import Ingestor
-
-__all__ = ["Run"]
+__all__ = ["Run", "RunContext"]
 
 log = logging.getLogger("babelsearch.ingest")
 _STOP = object()
@@ -49,153 +47,41 @@ FLUSH_AFTER = 2.0
 """Seconds a partial bulk request may wait for more actions before it is sent anyway."""
 
 
-class Run:
-    """State of one run (kept out of :class:`Ingestor` so an Ingestor can be reused)."""
+@dataclass(frozen=True)
+class RunContext:
+    """What the stages use: configuration, cluster, encoder and the run's options."""
 
-    def __init__(
-        self,
-        ing: Ingestor,
-        cp: Checkpoint | None,
-        cp_path: Path | None,
-        identity: dict[str, Any] | None,
-        source: str,
-        target: dict[str, Any],
-        ledger: Ledger,
-        client: Any,
-        encoder: Any,
-        block_hint: Any = None,
-    ) -> None:
-        self.ing = ing
-        self.cfg = ing.cfg
-        self.cp = cp
-        self.client = client
-        self.encoder = encoder
-        self.block_hint = block_hint
-        self.cp_path = cp_path
-        self.identity = identity or {"path": source}
-        self.target = target
-        self.ledger = ledger
-        self.wm = Watermark(cp.watermark if cp else -1, cp.counts if cp else None)
-        if cp:
-            self.wm.offset = cp.offset
-        self.resumed_from = cp.watermark if cp else None
-        carried = cp.counts if cp else {}
-        self.carried = sum(
-            int(carried.get(k, 0)) for k in ("indexed", "replaced", "dead_lettered", "skipped")
-        )
-        self.restore = cp.backfill_restore if cp else None
-        if cp is not None:
-            prune_after(ing.dead_letter_path, source, cp.watermark)
-        self.dl = DeadLetterWriter(ing.dead_letter_path, append=cp is not None, source=source)
-        self.lock = threading.Lock()
+    cfg: Config
+    client: Any
+    encoder: Any
+    detect: Callable[[Document], str]
+    backfill: bool = False
+    progress: bool | None = None
+    block_hint: Callable[[str], str | None] | None = None
+
+
+class Run:
+    """One run's threads; ``books`` holds its state, ``ctx`` what it works with."""
+
+    def __init__(self, ctx: RunContext, books: Books) -> None:
+        self.ctx = ctx
+        self.cfg = ctx.cfg
+        self.books = books
         self.fatal: BaseException | None = None
-        self.encode_seconds = 0.0
-        self.index_seconds = 0.0
-        self.retried = 0
-        self.last_cp = 0.0
-        self.cp_lock = threading.Lock()
         self.sink: BulkSink | None = None
         self.encoder_thread: threading.Thread | None = None
-
-    # -- bookkeeping ---------------------------------------------------------------------
-    def reject(self, rej: Rejected, offset: int | None, doc_id: str | None = None) -> None:
-        code = rej.reason.split(":", 1)[0]
-        if rej.skip:
-            self.wm.finish(rej.position, "skipped", offset=offset, code=code)
-        else:
-            self.dl.write(rej.position, rej.reason, rej.record, doc_id or rej.doc_id)
-            self.wm.finish(rej.position, "dead_lettered", offset=offset, code=code)
-        self.maybe_checkpoint()
-
-    def chunk_done(self, st: DocState, cid: str, reason: str | None) -> None:
-        with self.lock:
-            st.remaining -= 1
-            if reason is None:
-                st.acked.append(cid)
-            elif st.failure is None:
-                st.failure = reason if st.chunks == 1 else f"{reason} (chunk {cid})"
-            if st.remaining:
-                return
-        prior = st.prior or None
-        if st.failure is None:
-            self.ledger.finish(st, st.chunks)
-            self.wm.finish(
-                st.position, "indexed", chunks=st.chunks, offset=st.offset, supersedes=prior
-            )
-        else:
-            removed = bool(st.acked)
-            if removed and self.sink is not None:  # never leave half a document behind
-                ids = {chunk_id(st.doc_id, n) for n in range(max(st.chunks, st.prior))}
-                ids.update(st.acked, st.stale)
-                self.sink.send([delete_action(c, st.position) for c in sorted(ids)])
-            self.ledger.finish(st, 0 if removed else None)
-            self.dl.write(st.position, st.failure, st.record, st.doc_id)
-            code = st.failure.split(":", 1)[0]
-            self.wm.finish(
-                st.position,
-                "dead_lettered",
-                offset=st.offset,
-                code=code,
-                supersedes=prior if removed else None,
-            )
-        self.maybe_checkpoint()
-
-    def maybe_checkpoint(self, *, force: bool = False, complete: bool = False) -> None:
-        if self.cp_path is None:
-            return
-        now = time.monotonic()
-        if not force and now - self.last_cp < 1.0:
-            return
-        with self.cp_lock:
-            self.last_cp = now
-            value, offset, counts = self.wm.snapshot()
-            self.ledger.sync()  # every id finished up to `value` is on disk first
-            cp = Checkpoint(
-                dict(self.identity),
-                value,
-                offset,
-                counts,
-                complete,
-                self.restore,
-                target=dict(self.target),
-            )
-            atomic_write(self.cp_path, cp.to_bytes())
-
-    def report(self, started: float) -> IngestReport:
-        _v, _o, c = self.wm.snapshot()
-        elapsed = time.monotonic() - started
-        r = IngestReport(
-            indexed=c["indexed"],
-            replaced=c["replaced"],
-            chunks_indexed=c["chunks_indexed"],
-            dead_lettered=c["dead_lettered"],
-            skipped=c["skipped"],
-            retried=self.retried,
-            encode_seconds=self.encode_seconds,
-            index_seconds=self.index_seconds,
-            elapsed=elapsed,
-            resumed_from=self.resumed_from,
-            dead_letter_path=self.ing.dead_letter_path if c["dead_lettered"] else None,
-        )
-        r.read = r.indexed + r.replaced + r.dead_lettered + r.skipped
-        r.docs_per_s = (r.read - self.carried) / elapsed if elapsed > 0 else 0.0
-        for k, v in c.items():
-            if k.startswith("skipped:"):
-                r.skipped_reasons[k.split(":", 1)[1]] = v
-            elif k.startswith("dead_lettered:"):
-                r.dead_letter_reasons[k.split(":", 1)[1]] = v
-        return r
 
     # -- stages --------------------------------------------------------------------------
     def go(self, records: Iterator[RawRecord], started: float) -> IngestReport:
         """Run the stages, or report at once when the checkpoint says the input is done."""
         try:
-            if self.cp is not None and self.cp.complete:
-                log.info("checkpoint %s says this input is already complete", self.cp_path)
-                return self.report(started)
-            return self.execute(self.client, self.encoder, records, started)
+            if self.books.plan.complete:
+                path = self.books.cp_path
+                log.info("checkpoint %s says this input is already complete", path)
+                return self.books.report(started)
+            return self.execute(self.ctx.client, self.ctx.encoder, records, started)
         finally:
-            self.ledger.close()
+            self.books.close()
 
     def execute(
         self, client: Any, encoder: Any, records: Iterator[RawRecord], started: float
@@ -203,14 +89,17 @@ class Run:
         from .progress import Progress, input_bytes
 
         bulk = self.cfg.ingest.bulk
-        self.sink = BulkSink(client, self.cfg.index.name, bulk, block_hint=self.block_hint)
+        books = self.books
+        self.sink = books.sink = BulkSink(
+            client, self.cfg.index.name, bulk, block_hint=self.ctx.block_hint
+        )
         # what earlier writes left (older, longer versions) must be visible to the lookup
         self.sink.call(lambda: client.indices.refresh(index=self.cfg.index.name), "refresh")
-        if self.ing.backfill:
+        if self.ctx.backfill:
             from .backfill import begin_backfill
 
-            self.restore = begin_backfill(client, self.cfg.index.name, self.restore)
-            self.maybe_checkpoint(force=True)
+            books.restore = begin_backfill(client, self.cfg.index.name, books.restore)
+            books.maybe_checkpoint(force=True)
         q: queue.Queue[Any] = queue.Queue(maxsize=2)
         pool = ThreadPoolExecutor(max_workers=bulk.max_in_flight, thread_name_prefix="bulk")
         slots = threading.Semaphore(bulk.max_in_flight)
@@ -221,7 +110,8 @@ class Run:
             daemon=True,
             name="encoder",
         )
-        progress = Progress(self.ing.progress, self.wm, total_bytes=input_bytes(self.identity))
+        total = input_bytes(books.plan.identity)
+        progress = Progress(self.ctx.progress, books.wm, total_bytes=total)
         self.encoder_thread = enc
         enc.start()
         try:
@@ -232,28 +122,28 @@ class Run:
             self._put(q, _STOP, force=True)
             enc.join()
             pool.shutdown(wait=True)
-            self.dl.close()
-            self.retried = self.sink.retried
+            books.dl.close()
+            books.retried = self.sink.retried
             progress.close()
             done = self.fatal is None
             try:
-                if self.restore is not None:  # also after a killed backfill run
+                if books.restore is not None:  # also after a killed backfill run
                     from .backfill import end_backfill
 
-                    end_backfill(client, self.restore)
-                    self.restore = None
+                    end_backfill(client, books.restore)
+                    books.restore = None
                 elif done:
                     alias = self.cfg.index.name
                     self.sink.call(lambda: client.indices.refresh(index=alias), "refresh")
             finally:
-                self.maybe_checkpoint(force=True, complete=done)
+                books.maybe_checkpoint(force=True, complete=done)
         if self.fatal is not None:
             if isinstance(self.fatal, BabelsearchError | KeyboardInterrupt):
                 raise self.fatal
             raise IngestError(
                 f"ingest failed: {type(self.fatal).__name__}: {self.fatal}"
             ) from self.fatal
-        return self.report(started)
+        return books.report(started)
 
     def _put(self, q: queue.Queue[Any], item: Any, *, force: bool = False) -> None:
         while True:
@@ -297,29 +187,29 @@ class Run:
         for rec in records:
             if self.fatal is not None:
                 break
-            for ready in self.ledger.take_ready():
+            for ready in self.books.ledger.take_ready():
                 dispatch(ready)
-            self.wm.register(rec.position)
+            self.books.wm.register(rec.position)
             progress.tick(rec.end_offset)
             doc = to_document(rec, self.cfg.fields)
             if isinstance(doc, Rejected):
-                self.reject(doc, rec.end_offset)
+                self.books.reject(doc, rec.end_offset)
                 continue
-            lang = self.ing.detect(doc)
+            lang = self.ctx.detect(doc)
             chunks = chunk_document(doc, lang, self.cfg.ingest.chunking)
             too_long = check_chunk_ids(doc.id, len(chunks))
             if too_long:
                 rej = Rejected(rec.position, too_long, False, original_record(rec), doc.id)
-                self.reject(rej, rec.end_offset)
+                self.books.reject(rej, rec.end_offset)
                 continue
             n = len(chunks)
             st = DocState(rec.position, doc.id, original_record(rec), rec.end_offset, n, n)
-            if self.ledger.admit(st, (st, chunks, lang)):
+            if self.books.ledger.admit(st, (st, chunks, lang)):
                 dispatch((st, chunks, lang))
         # records that wait for an earlier one with their id: send what is buffered, wait
-        while self.fatal is None and self.ledger.has_waiting:
+        while self.fatal is None and self.books.ledger.has_waiting:
             flush()
-            for ready in self.ledger.take_ready():
+            for ready in self.books.ledger.take_ready():
                 dispatch(ready)
             time.sleep(0.05)
         flush()
@@ -392,22 +282,24 @@ class Run:
                 raise IngestError(f"encoder returned {len(dense)} vectors for {len(texts)} texts")
         except Exception as exc:
             if len(batch) == 1:
-                self.encode_seconds += time.monotonic() - t0
+                self.books.encode_seconds += time.monotonic() - t0
                 st, ch = batch[0]
-                self.chunk_done(st, ch.id, f"encoder_error: {type(exc).__name__}: {exc}"[:500])
+                self.books.chunk_done(
+                    st, ch.id, f"encoder_error: {type(exc).__name__}: {exc}"[:500]
+                )
                 return
-            self.encode_seconds += time.monotonic() - t0
+            self.books.encode_seconds += time.monotonic() - t0
             for one in batch:  # isolate the text that breaks the encoder
                 yield from self._encode([one], encoder)
             return
-        self.encode_seconds += time.monotonic() - t0
+        self.books.encode_seconds += time.monotonic() - t0
         use_sparse = self.cfg.sparse and info.sparse and sparse is not None
         names = self.cfg.field_names
         for i, (st, ch) in enumerate(batch):
             vec = dense[i]
             bad = check_vector(vec, info.dimension)
             if bad:
-                self.chunk_done(st, ch.id, bad)
+                self.books.chunk_done(st, ch.id, bad)
                 continue
             sp = clean_sparse(sparse[i]) if use_sparse and sparse is not None else None
             src = build_source(ch, names, self.cfg.languages, vec, sp)
@@ -432,13 +324,15 @@ class Run:
                     return
                 t0 = time.monotonic()
                 assert self.sink is not None
-                deletes = stale_deletes(self.sink, self.cfg.field_names, batch, mine, self.lock)
+                deletes = stale_deletes(
+                    self.sink, self.cfg.field_names, batch, mine, self.books.lock
+                )
                 outcomes = self.sink.send(batch + deletes)
-                with self.lock:
-                    self.index_seconds += time.monotonic() - t0
+                with self.books.lock:
+                    self.books.index_seconds += time.monotonic() - t0
                 for o in outcomes:
                     key = (o.action.doc_key, o.action.chunk_id)
-                    self.chunk_done(mine[key], o.action.chunk_id, o.reason)
+                    self.books.chunk_done(mine[key], o.action.chunk_id, o.reason)
             except BaseException as exc:
                 self.fatal = self.fatal or exc
             finally:
