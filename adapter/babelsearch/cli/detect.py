@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import TYPE_CHECKING, cast
 
 import click
 
 from .common import echo_json, handle_errors
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..config import DetectorName
 
 
 @click.command("detect")
@@ -40,7 +44,7 @@ def command(
 
     dcfg = load_config(config_path).ingest.detection
     if detector is not None:
-        dcfg = dataclasses.replace(dcfg, detector=detector)
+        dcfg = dataclasses.replace(dcfg, detector=cast("DetectorName", detector))
     det = get_detector(dcfg)
     rows = []
     for text, d in zip(texts, det.detect_many(list(texts)), strict=True):

@@ -14,27 +14,23 @@ from collections.abc import Callable
 from typing import Any
 
 from ..config import EncoderConfig
+from ..config_encoders import ALIASES, KINDS, canonical_kind
 from ..errors import EncoderError
 from ..types import EncoderInfo
 from .base import Encoder
 
-__all__ = ["KINDS", "build_encoder", "describe_encoder", "get_encoder"]
+__all__ = ["ALIASES", "KINDS", "build_encoder", "describe_encoder", "get_encoder"]
 
-# kind -> module (relative to this package); each module has describe(cfg) and a class.
-KINDS: dict[str, tuple[str, str]] = {
-    "use": (".use", "UseEncoder"),
-    "bge-m3": (".bge_m3", "BgeM3Encoder"),
-    "sentence-transformers": (".st", "SentenceTransformerEncoder"),
-}
-ALIASES = {"bge_m3": "bge-m3", "bgem3": "bge-m3", "st": "sentence-transformers"}
+# KINDS (kind -> module, class) and ALIASES live in babelsearch.config_encoders, so the
+# config loader checks ``encoder.kind`` against this very table without importing us.
 
 _cache: dict[EncoderConfig, Encoder] = {}
 _lock = threading.Lock()
 
 
 def _kind(cfg: EncoderConfig) -> str:
-    kind = ALIASES.get(cfg.kind.lower(), cfg.kind.lower())
-    if kind not in KINDS:
+    kind = canonical_kind(cfg.kind)
+    if kind is None:
         raise EncoderError(
             f"encoder.kind: unknown encoder {cfg.kind!r} (known: {', '.join(sorted(KINDS))})"
         )

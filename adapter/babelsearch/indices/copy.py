@@ -125,7 +125,7 @@ def _actions(
     """One page of hits → checked ``index`` actions; a bad vector is a failure, not sent."""
     names = cfg.field_names
     chunks = [chunk_from_source(str(h["_id"]), h["_source"], names) for h in hits]
-    with_sparse = cfg.sparse and info.sparse
+    with_sparse = cfg.use_sparse(info)
     dense: list[Any]
     sparse: list[Any]
     if encoder is not None:

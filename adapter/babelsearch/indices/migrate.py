@@ -223,7 +223,7 @@ def migrate(
             return MigrationResult(
                 alias, source, source, n, n, False, time.perf_counter() - started, {}, noop=True
             )
-        with_sparse = cfg.sparse and ctx.info.sparse
+        with_sparse = cfg.use_sparse(ctx.info)
         # Sparse weights that the old index never had can only come from the encoder.
         reembed = not same_encoder or (with_sparse and not old.get("sparse"))
         same_shape = set(old.get("languages") or []) == set(cfg.languages)
@@ -308,7 +308,7 @@ def _copy(
         source=source,
         info=ctx.info,
         encoder=enc if reembed else None,
-        keep_sparse=bool(ctx.cfg.sparse and ctx.info.sparse),
+        keep_sparse=ctx.cfg.use_sparse(ctx.info),
         batch_size=batch_size,
     )
 

@@ -293,7 +293,7 @@ class Run:
                 yield from self._encode([one], encoder)
             return
         self.books.encode_seconds += time.monotonic() - t0
-        use_sparse = self.cfg.sparse and info.sparse and sparse is not None
+        use_sparse = self.cfg.use_sparse(info) and sparse is not None
         names = self.cfg.field_names
         for i, (st, ch) in enumerate(batch):
             vec = dense[i]

@@ -1,0 +1,81 @@
+"""Rules that need more than one value's type: ranges, cross-field rules, live tables.
+
+Run by :func:`babelsearch.config.parse_config` after the typed conversion, so every
+message names the key path the user wrote. ``encoder.kind`` is checked here rather
+than by a ``Literal``: kinds can be registered at run time (see
+:mod:`babelsearch.config_encoders`), so the table is read when a file is loaded.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from .config_encoders import ALIASES, KINDS, canonical_kind
+from .errors import ConfigError
+
+if TYPE_CHECKING:
+    from .config import Config
+
+__all__ = ["validate"]
+
+_LANG = re.compile(r"^[a-z]{2,3}$")
+_INDEX_NAME = re.compile(r"^[a-z0-9][a-z0-9_\-]*$")
+
+
+def validate(cfg: Config) -> None:
+    """A :class:`ConfigError` naming the first key whose value cannot work."""
+    _check_index_and_fields(cfg)
+    if cfg.dense.ef_search is not None and cfg.dense.ef_search < 1:
+        raise ConfigError("dense.ef_search: must be at least 1 (or null for the engine default)")
+    if cfg.lexical.k1 < 0 or not 0 <= cfg.lexical.b <= 1:
+        raise ConfigError("lexical: k1 must be >= 0 and b between 0 and 1")
+    _check_encoder(cfg)
+    if cfg.search.k < 1 or cfg.search.candidates < 1:
+        raise ConfigError("search: k and candidates must be at least 1")
+    b = cfg.ingest.bulk
+    if b.max_docs < 1 or b.max_bytes < 1024 or b.max_in_flight < 1 or b.max_retries < 0:
+        raise ConfigError("ingest.bulk: max_docs>=1, max_bytes>=1024, max_in_flight>=1")
+
+
+def _check_index_and_fields(cfg: Config) -> None:
+    name = cfg.index.name
+    if not _INDEX_NAME.match(name) or len(name) > 200:
+        raise ConfigError(
+            f"index.name: {name!r} is not a valid OpenSearch index name "
+            "(lowercase letters, digits, '-' and '_', not starting with '-' or '_')"
+        )
+    if not cfg.languages:
+        raise ConfigError("languages: at least one language is required")
+    for i, lang in enumerate(cfg.languages):
+        if not _LANG.match(lang):
+            raise ConfigError(f"languages[{i}]: {lang!r} is not an ISO 639-1 code like 'en'")
+    if len(set(cfg.languages)) != len(cfg.languages):
+        raise ConfigError("languages: duplicate language codes")
+    for key in cfg.analyzers:
+        if key not in cfg.languages:
+            raise ConfigError(f"analyzers.{key}: language {key!r} is not in languages")
+    if not cfg.fields.text:
+        raise ConfigError("fields.text: at least one text field is required")
+    reserved = {"doc_id", "chunk_no", "lang", "embedding", "sparse"}
+    for f in (*cfg.fields.text, *cfg.fields.metadata):
+        if f.startswith("_") or "." in f or not f or f in reserved:
+            raise ConfigError(f"fields: {f!r} is not allowed as a field name")
+    if cfg.fields.tenant and cfg.fields.tenant not in cfg.fields.metadata:
+        raise ConfigError(f"fields.tenant: {cfg.fields.tenant!r} must be a metadata field")
+    if cfg.index.shards < 1:
+        raise ConfigError("index.shards: must be at least 1")
+    if cfg.index.replicas < 0:
+        raise ConfigError("index.replicas: must be 0 or more")
+
+
+def _check_encoder(cfg: Config) -> None:
+    kind = cfg.encoder.kind
+    if canonical_kind(kind) is None:
+        allowed = ", ".join(repr(k) for k in sorted(KINDS))
+        aliases = ", ".join(f"{a!r} for {k!r}" for a, k in sorted(ALIASES.items()))
+        raise ConfigError(f"encoder.kind: {kind!r} is not one of {allowed} (aliases: {aliases})")
+    if cfg.encoder.use.threads < 1:
+        raise ConfigError("encoder.use.threads: must be at least 1")
+    if cfg.encoder.use.workers < 0:
+        raise ConfigError("encoder.use.workers: must be 0 (one per core, at most 4) or more")
