@@ -148,19 +148,23 @@ def phase_naive(
 ) -> dict[str, Any]:
     from opensearchpy import helpers
 
+    from babelsearch.ingest.actions import build_source
+    from babelsearch.types import Chunk
+
     create_index(cfg, client, info)
     alias = cfg.index.name
+    names = cfg.field_names
     with common.sampled() as use:
         for start in range(0, len(passages), NAIVE_BATCH):
             part = passages[start : start + NAIVE_BATCH]
             vecs = encoder.encode_documents(texts_of(part)).dense
             docs = []
             for p, lang, v in zip(part, langs[start : start + NAIVE_BATCH], vecs, strict=True):
-                text = {lang: p["body"], "neutral": p["body"]}
-                title = {lang: p["title"], "neutral": p["title"]}
-                src = {"doc_id": p["id"], "chunk_no": 0, "lang": lang, "title": title,
-                       "body": text, "embedding": v.tolist()}  # fmt: skip
-                docs.append({"_index": alias, "_id": p["id"], "_source": src})
+                # The same document as ingest writes (build_source); only the sending is
+                # naive: opensearch-py's helpers.bulk, JSON lists, no byte limits.
+                ch = Chunk(p["id"], 0, lang, {"title": p["title"], "body": p["body"]})
+                src = build_source(ch, names, cfg.languages, v.tolist())
+                docs.append({"_index": alias, "_id": ch.id, "_source": src})
             helpers.bulk(client, docs, chunk_size=NAIVE_BATCH)
         client.indices.refresh(index=alias)
     return {"docs": len(passages), **use.to_dict()}

@@ -22,6 +22,27 @@ from babelsearch.config import ClusterConfig
 
 TEST_PREFIX = "t-"
 
+# Tiers, by what a test needs (the unit tier is ``-m "not integration and not extras and
+# not slow"``: no node, no torch, no ../shared, under a minute). A test that reaches for
+# a node or a tiny torch model must say so with its marker, or collection fails: without
+# this check such a test would silently join the unit tier and break it on a fresh clone.
+_NEEDS = {
+    "integration": {"opensearch_url", "client", "unique_name", "ingest_url", "ingest_client"},
+    "extras": {"tiny_bge_dir", "tiny_st_dir"},
+}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    wrong = [
+        f"{item.nodeid} uses {sorted(used)} but is not marked {marker!r}"
+        for item in items
+        for marker, fixtures in _NEEDS.items()
+        if (used := fixtures & set(getattr(item, "fixturenames", ())))
+        and item.get_closest_marker(marker) is None
+    ]
+    if wrong:
+        raise pytest.UsageError("tests in the wrong tier:\n  " + "\n  ".join(wrong))
+
 
 def _free_port_pair() -> int:
     """A free HTTP port whose ``+100`` (preferred transport port) is free too."""

@@ -199,6 +199,7 @@ def test_service_serves_http(loaded: dict[str, Any], opensearch_url: str, prefix
         proc.communicate(timeout=30)
 
 
+@pytest.mark.extras  # a tiny sentence-transformers model: torch
 def test_migrate_encoder_reembeds_and_swaps(
     slice_records: list[dict[str, Any]],
     opensearch_url: str,
@@ -206,7 +207,7 @@ def test_migrate_encoder_reembeds_and_swaps(
     client: Any,
     tmp_path: Path,
 ) -> None:
-    # Needs the `st` extra (scripts/test.sh installs it): no hub, so a tiny local model.
+    # No hub, so a tiny local model.
     from encoders.tiny_models import build_sentence_transformer
 
     model = build_sentence_transformer(tmp_path / "tiny-st")

@@ -19,6 +19,7 @@ from click.testing import CliRunner
 from babelsearch.cli import cli
 from babelsearch.config import load_config
 from babelsearch.ingest import IngestReport
+from babelsearch.ingest.actions import build_source
 from babelsearch.query import Hit
 from babelsearch.quickstart import (
     DemoRow,
@@ -28,9 +29,11 @@ from babelsearch.quickstart import (
     render_table,
 )
 from babelsearch.samples import load_sample_corpus, load_sample_queries
+from babelsearch.types import Chunk, FieldNames
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "multilingual.yaml"
+NAMES = FieldNames(text_fields=("title",))
 
 
 def test_builtin_spec_equals_the_example_file(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -51,7 +54,7 @@ def test_demo_config_prefers_the_file_then_falls_back(
 
 
 def _hit(doc_id: str, lang: str, score: float, title: str) -> Hit:
-    source = {"doc_id": doc_id, "lang": lang, "title": {lang: title, "neutral": title}}
+    source = build_source(Chunk(doc_id, 0, lang, {"title": title}), NAMES, (lang,), None)
     return Hit(id=doc_id, chunk_id=doc_id, score=score, lang=lang, source=source)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from babelsearch.cli import cli
@@ -27,6 +28,7 @@ def test_encode_json_use() -> None:
     assert rows[0]["first"] != rows[1]["first"]
 
 
+@pytest.mark.extras
 def test_encode_text_with_sparse_tiny_bge(tiny_bge_dir: Path) -> None:
     code, out = _run(
         "encode", "--kind", "bge-m3", "--model", str(tiny_bge_dir), "--query", "Das Telefon"
@@ -59,10 +61,14 @@ def test_detect_json() -> None:
     assert rows[2]["confidence"] == 0 and rows[2]["resolved"] == "en"
 
 
+@pytest.mark.slow  # lingua's first load
 def test_detect_text_and_detector_override() -> None:
     code, out = _run("detect", "--detector", "lingua", "¿Quién inventó el teléfono?")
     assert code == 0, out
     assert out.startswith("es\tes (") and "lingua" in out
+
+
+def test_detect_unknown_detector_is_one_line() -> None:
     code, out = _run("detect", "--detector", "nope", "hello")
     assert code == 1 and "unknown detector" in out
 

@@ -1,4 +1,8 @@
-"""The contract every encoder passes: use (real weights), bge-m3 and st (tiny models)."""
+"""The contract every encoder passes: use (real weights), bge-m3 and st (tiny models).
+
+``use`` runs in the unit tier; bge-m3 and sentence-transformers need torch and run in
+the ``extras`` tier (their parameters carry the marker).
+"""
 
 from __future__ import annotations
 
@@ -19,7 +23,13 @@ from babelsearch.encoders import (
 )
 from babelsearch.errors import EncoderError
 
-KINDS = ["use", "bge-m3", "sentence-transformers"]
+from .tiny_models import encoder_config
+
+KINDS = [
+    "use",
+    pytest.param("bge-m3", marks=pytest.mark.extras),
+    pytest.param("sentence-transformers", marks=pytest.mark.extras),
+]
 
 TEXTS = [
     "A fairly long sentence about the river that floods the valley every single spring.",
@@ -38,8 +48,8 @@ def kind(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def cfg(kind: str, encoder_configs: dict[str, EncoderConfig]) -> EncoderConfig:
-    return encoder_configs[kind]
+def cfg(kind: str, request: pytest.FixtureRequest) -> EncoderConfig:
+    return encoder_config(kind, request)
 
 
 @pytest.fixture

@@ -34,7 +34,12 @@ KNOWN = {
 }
 
 
-@pytest.fixture(params=sorted(DETECTORS))
+# lingua builds its models on first use (~25 s on two cores): its cases are in the slow
+# tier, which CI still runs; the two light detectors stay in the unit tier.
+NAMES = [pytest.param(n, marks=pytest.mark.slow) if n == "lingua" else n for n in sorted(DETECTORS)]
+
+
+@pytest.fixture(params=NAMES)
 def detector(request: pytest.FixtureRequest) -> Detector:
     return get_detector(LanguageDetectionConfig(detector=request.param, fallback="en"))
 
@@ -57,10 +62,10 @@ def test_no_letters_is_fallback_with_zero_confidence(detector: Detector, text: s
     assert detector.detect(text) == Detection("en", 0.0)
 
 
-def test_fallback_is_the_configured_one() -> None:
-    for name in DETECTORS:
-        det = get_detector(LanguageDetectionConfig(detector=name, fallback="de"))
-        assert det.detect("🙂") == Detection("de", 0.0)
+@pytest.mark.parametrize("name", NAMES)
+def test_fallback_is_the_configured_one(name: str) -> None:
+    det = get_detector(LanguageDetectionConfig(detector=name, fallback="de"))
+    assert det.detect("🙂") == Detection("de", 0.0)
 
 
 def test_deterministic_and_detect_many_matches(detector: Detector) -> None:
@@ -70,12 +75,12 @@ def test_deterministic_and_detect_many_matches(detector: Detector) -> None:
     assert first == [detector.detect(t) for t in texts]
 
 
-def test_candidate_languages_restrict_the_answer() -> None:
+@pytest.mark.parametrize("name", NAMES)
+def test_candidate_languages_restrict_the_answer(name: str) -> None:
     text = "Le comité publiera son rapport final la semaine prochaine."
-    for name in DETECTORS:
-        det = get_detector(LanguageDetectionConfig(detector=name, languages=("en", "de", "es")))
-        assert det.detect(text).lang in {"en", "de", "es"}, name
-        assert get_detector(LanguageDetectionConfig(detector=name)).detect(text).lang == "fr"
+    det = get_detector(LanguageDetectionConfig(detector=name, languages=("en", "de", "es")))
+    assert det.detect(text).lang in {"en", "de", "es"}, name
+    assert get_detector(LanguageDetectionConfig(detector=name)).detect(text).lang == "fr"
 
 
 def test_unknown_detector_and_language() -> None:

@@ -14,6 +14,10 @@ from __future__ import annotations
 import itertools
 from pathlib import Path
 
+import pytest
+
+from babelsearch.config import EncoderConfig
+
 SENTENCES = [
     "The cat sleeps on the warm windowsill.",
     "Die Katze schläft auf der warmen Fensterbank.",
@@ -147,3 +151,27 @@ def build_sentence_transformer(path: Path, seed: int = 0) -> Path:
     st = SentenceTransformer(modules=[word, pooling, models.Normalize()], device="cpu")
     st.save(str(path))
     return path
+
+
+def encoder_config(kind: str, request: pytest.FixtureRequest) -> EncoderConfig:
+    """The contract suite's config for ``kind``, building a tiny model only for its own kind.
+
+    Lazy on purpose: ``use`` must run without torch (the unit tier), so asking for its
+    config may not build the bge-m3 and sentence-transformers models (the ``extras`` tier).
+    Small batch sizes so that several batches (and their re-ordering) are exercised.
+    """
+    if kind == "use":
+        return EncoderConfig(kind="use", batch_size=3)
+    if kind == "bge-m3":
+        path = request.getfixturevalue("tiny_bge_dir")
+        return EncoderConfig(kind=kind, model=str(path), batch_size=3, max_length=64, device="cpu")
+    if kind == "sentence-transformers":
+        return EncoderConfig(
+            kind=kind,
+            model=str(request.getfixturevalue("tiny_st_dir")),
+            batch_size=3,
+            max_length=64,
+            query_prompt="query: ",
+            document_prompt="passage: ",
+        )
+    raise ValueError(f"no contract config for encoder kind {kind!r}")

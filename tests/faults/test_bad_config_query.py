@@ -1,10 +1,11 @@
-"""Bad input at the config/mapping and query surfaces: a clear error, never a traceback.
+"""Bad input at the mapping and query surfaces: a clear error, never a traceback.
 
-Config and mapping cases go through the real CLI (``babelsearch mappings ...``), where
-a user meets them: exit code 1 and one ``Error:`` line that names the offending key or
-value. Query cases go through :class:`~babelsearch.query.Searcher` against a real
-index (hostile text must search fine; hostile parameters must be a ``QueryError``)
-and a few through ``babelsearch search``.
+Mapping cases go through the real CLI (``babelsearch mappings ...``), where a user
+meets them: exit code 1 and one ``Error:`` line that names the offending key or value.
+Query cases go through :class:`~babelsearch.query.Searcher` against a real index
+(hostile text must search fine) and a few through ``babelsearch search``. What needs
+no node lives elsewhere: bad config files in test_bad_config_unit.py, hostile query
+parameters in tests/query/test_request_validation.py.
 """
 
 from __future__ import annotations
@@ -40,48 +41,8 @@ def _cli(*args: str) -> Any:
 
 
 # -- config and mapping ---------------------------------------------------------------
-def _yaml(**over: Any) -> dict[str, Any]:
-    data = config_data("http://127.0.0.1:1", "t-cfg-never-created")
-    for dotted, value in over.items():
-        node = data
-        *parents, leaf = dotted.split("__")
-        for p in parents:
-            node = node.setdefault(p, {})
-        node[leaf] = value
-    return data
-
-
-CONFIG_CASES: list[tuple[str, Any, str]] = [
-    ("unknown_top_key", {**_yaml(), "fileds": {"id": "id"}}, "fileds"),
-    ("unknown_nested_key", _yaml(ingest__bulk={"max_byts": 5}), "max_byts"),
-    ("bad_metadata_type", _yaml(fields__metadata={"n": "integr"}), "integr"),
-    ("language_name_not_code", _yaml(languages=["english"]), "english"),
-    ("unknown_encoder_kind", _yaml(encoder={"kind": "gpt-9"}), "gpt-9"),
-    ("wrong_value_type", _yaml(index__shards="many"), "index.shards"),
-    ("reserved_field_name", _yaml(fields__metadata={"_id": "keyword"}), "_id"),
-    ("dotted_field_name", _yaml(fields__text=["a.b"]), "a.b"),
-    ("index_name_uppercase", _yaml(index__name="BadName"), "BadName"),
-    ("index_name_wildcard", _yaml(index__name="logs*"), "logs*"),
-    ("index_name_comma", _yaml(index__name="a,b"), "a,b"),
-    ("index_name_leading_underscore", _yaml(index__name="_x"), "_x"),
-    ("index_name_dotdot", _yaml(index__name=".."), ".."),
-    ("index_name_too_long", _yaml(index__name="a" * 260), "index.name"),
-    ("index_name_space", _yaml(index__name="a b"), "a b"),
-    ("top_level_list", ["index", "name"], "mapping"),
-    ("yaml_syntax_error", "index: {name: [unclosed\n", "invalid YAML"),
-]
-
-
-@pytest.mark.parametrize(
-    ("body", "needle"), [c[1:] for c in CONFIG_CASES], ids=[c[0] for c in CONFIG_CASES]
-)
-def test_bad_config_is_one_clear_error(body: Any, needle: str, tmp_path: Path) -> None:
-    path = tmp_path / "cfg.yaml"
-    path.write_text(body if isinstance(body, str) else json.dumps(body))
-    result = _cli("mappings", "render", "--config", str(path))
-    assert result.exit_code == 1, result.output
-    last = result.output.strip().splitlines()[-1]
-    assert last.startswith("Error:") and needle in last, result.output
+# A bad config file is refused before any cluster is contacted:
+# tests/faults/test_bad_config_unit.py (no node).
 
 
 def test_mapping_change_needing_reindex_is_refused(
@@ -199,37 +160,8 @@ def test_hostile_query_text_searches_as_plain_text(
     assert len(res.hits) <= 5
 
 
-BAD_PARAMS: list[tuple[str, dict[str, Any], str]] = [
-    ("empty", {"text": "   "}, "empty"),
-    ("k_zero", {"k": 0}, "k"),
-    ("k_negative", {"k": -3}, "k"),
-    ("k_huge", {"k": 10**9}, "k"),
-    ("k_bool", {"k": True}, "k"),
-    ("page_zero", {"page": 0}, "page"),
-    ("page_huge", {"page": 10**7}, "page"),
-    ("unknown_mode", {"mode": "sql"}, "sql"),
-    ("bad_lang", {"lang": "en'; --"}, "lang"),
-    ("filter_unknown_field", {"filters": {"nope": 1}}, "nope"),
-    ("filter_wildcard_field", {"filters": {"*": "x"}}, "*"),
-    ("filter_field_pattern", {"filters": {"body.*": "x"}}, "body.*"),
-    ("filter_meta_field", {"filters": {"_id": "d000001"}}, "_id"),
-    ("filter_script", {"filters": {"n": {"script": "1"}}}, "n"),
-    ("filter_empty_list", {"filters": {"tag": []}}, "tag"),
-    ("source_meta_field", {"source_includes": ["_routing"]}, "_routing"),
-]
-
-
-@pytest.mark.parametrize(
-    ("kwargs", "needle"), [c[1:] for c in BAD_PARAMS], ids=[c[0] for c in BAD_PARAMS]
-)
-def test_bad_query_parameters_are_query_errors(
-    search_cfg: tuple[Any, Path], kwargs: dict[str, Any], needle: str
-) -> None:
-    cfg, _ = search_cfg
-    args = {"text": "river", **kwargs}
-    with pytest.raises(QueryError) as err:
-        Searcher(cfg).search(**args)
-    assert needle in str(err.value)
+# Hostile query *parameters* (k, page, mode, lang, filter fields, source fields) are
+# refused before anything is sent: tests/query/test_request_validation.py, no node.
 
 
 @pytest.mark.parametrize(

@@ -353,3 +353,93 @@ def test_ctrl_c_saves_the_checkpoint_and_resume_completes_exactly(
     assert report["read"] == report["indexed"] == len(docs) and report["resumed_from"] >= 100
     ids, _ = all_ids(ingest_client, prefix)
     assert sorted(ids) == sorted(d["id"] for d in docs)
+
+
+# -- found by a hostile new user ---------------------------------------------------------
+def test_resume_after_appending_to_a_small_file_continues(
+    ingest_url: str, ingest_client: Any, prefix: str, tmp_path: Path
+) -> None:
+    """Before: any file under 64 KiB was 'changed' once a line was appended."""
+    cfg = _cfg(ingest_url, prefix)
+    create_index(ingest_client, cfg, HashEncoder().info)
+    src = _write(
+        tmp_path / "small.jsonl", [{"id": f"a{i}", "body": f"body {i}"} for i in range(30)]
+    )
+    assert _ingest(cfg, src, tmp_path).indexed == 30
+    with src.open("ab") as fh:
+        fh.write(orjson.dumps({"id": "a30", "body": "appended"}) + b"\n")
+    rep = _ingest(cfg, src, tmp_path, resume=True)
+    assert (rep.read, rep.indexed, rep.resumed_from) == (31, 31, 29)
+
+
+def test_an_edit_before_the_watermark_is_refused_not_read_mid_line(
+    ingest_url: str, ingest_client: Any, prefix: str, tmp_path: Path
+) -> None:
+    """Before: lengthening a record past the first 64 KiB read as an append; the resume
+    seeked into the middle of a line and dead-lettered the fragment."""
+    cfg = _cfg(ingest_url, prefix)
+    create_index(ingest_client, cfg, HashEncoder().info)
+    body = "Body text number {i} about a harbour, padded so that the file passes 64 KiB."
+    docs = [{"id": f"n{i}", "body": body.format(i=i)} for i in range(900)]
+    src = _write(tmp_path / "edit.jsonl", docs)
+    assert _ingest(cfg, src, tmp_path).indexed == 900
+    data = src.read_bytes().replace(b"number 700 about", b"number 700, now much longer, about")
+    src.write_bytes(data)
+    with pytest.raises(IngestError, match="the input changed"):
+        _ingest(cfg, src, tmp_path, resume=True)
+
+
+def test_a_thousand_repeats_of_one_id_cost_two_writes(
+    ingest_url: str, ingest_client: Any, prefix: str, tmp_path: Path
+) -> None:
+    """Before: each repeat waited for the previous one's round trip (300 repeats: 3 min)."""
+    cfg = _cfg(ingest_url, prefix)
+    create_index(ingest_client, cfg, HashEncoder().info)
+    src = _write(tmp_path / "same.jsonl", [{"id": "same", "body": f"v{i}"} for i in range(1000)])
+    t0 = time.monotonic()
+    rep = _ingest(cfg, src, tmp_path)
+    took = time.monotonic() - t0
+    assert (rep.read, rep.indexed, rep.replaced) == (1000, 1, 999)
+    assert _chunks(ingest_client, prefix, "same") == {0: "v999"}
+    assert took < 60, took  # a correctness bound (one round trip per repeat took minutes)
+
+
+def test_unwritable_report_path_fails_before_the_load(
+    ingest_url: str, ingest_client: Any, prefix: str, tmp_path: Path
+) -> None:
+    cfg = _cfg(ingest_url, prefix)
+    create_index(ingest_client, cfg, HashEncoder().info)
+    src = _write(tmp_path / "in.jsonl", [{"id": "d", "body": "x y"}])
+    blocked = tmp_path / "ro"
+    blocked.mkdir()
+    blocked.chmod(0o500)
+    try:
+        if os.access(blocked, os.W_OK):  # root ignores the mode bits: use a file as folder
+            blocked = tmp_path / "a-file"
+            blocked.write_text("x")
+        ing = Ingestor(cfg, encoder=HashEncoder(), dead_letter=tmp_path / "dl.jsonl")
+        with pytest.raises(IngestError, match="cannot write the report"):
+            ing.run(src, report_json=blocked / "r.json")
+        ingest_client.indices.refresh(index=prefix)
+        assert ingest_client.count(index=prefix)["count"] == 0  # nothing was loaded first
+    finally:
+        (tmp_path / "ro").chmod(0o700)
+    deep = tmp_path / "new" / "dir" / "r.json"  # a missing folder is created, as for dead letters
+    Ingestor(cfg, encoder=HashEncoder()).run(src, report_json=deep)
+    assert orjson.loads(deep.read_bytes())["indexed"] == 1
+
+
+def test_csv_without_any_configured_text_column_is_an_error(
+    ingest_url: str, ingest_client: Any, prefix: str, tmp_path: Path
+) -> None:
+    """Before: exit 0, 'indexed 0, skipped N' -- a load that looked fine and held nothing."""
+    cfg = _cfg(ingest_url, prefix)
+    create_index(ingest_client, cfg, HashEncoder().info)
+    semi = tmp_path / "semi.csv"
+    semi.write_text("id;lang;title;body\n1;en;A;some text\n", encoding="utf-8")
+    with pytest.raises(IngestError, match="delimited by something other than"):
+        _ingest(cfg, str(semi), tmp_path)
+    caps = tmp_path / "caps.csv"
+    caps.write_text("ID,Title,Body\n1,A,some text\n", encoding="utf-8")
+    with pytest.raises(IngestError, match="case-sensitive"):
+        _ingest(cfg, str(caps), tmp_path)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -136,8 +137,6 @@ filter_value = st.one_of(scalar, st.lists(scalar, min_size=1, max_size=4), range
 
 
 def test_walker_catches_structure() -> None:
-    import pytest
-
     for bad in (
         {"query": {"query_string": {"query": "x"}}},
         {"query": {"match": {"user text": {"query": "x"}}}},
@@ -149,16 +148,31 @@ def test_walker_catches_structure() -> None:
             walk(bad, ())
 
 
+USER_INPUT = {
+    "text": st.text(min_size=1, max_size=80),
+    "tenant": scalar,
+    "extra": st.dictionaries(st.sampled_from(["year", "tags", "lang", "doc_id"]), filter_value),
+    "tokens": st.dictionaries(st.text(max_size=12), st.floats(0.01, 5.0), max_size=6),
+    "qlang": st.sampled_from(["en", "de", "ja", "xx"]),
+    "mode": st.sampled_from(["bm25", "dense", "sparse", "bool", "hybrid", "rrf", "auto"]),
+}
+
+
+# The unit tier runs the property on a sample; the slow tier (still in CI) runs 3,000.
+@settings(max_examples=150, deadline=None)
+@given(**USER_INPUT)
+def test_user_input_never_becomes_structure(**case: Any) -> None:
+    _never_structure(**case)
+
+
+@pytest.mark.slow
 @settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    text=st.text(min_size=1, max_size=80),
-    tenant=scalar,
-    extra=st.dictionaries(st.sampled_from(["year", "tags", "lang", "doc_id"]), filter_value),
-    tokens=st.dictionaries(st.text(max_size=12), st.floats(0.01, 5.0), max_size=6),
-    qlang=st.sampled_from(["en", "de", "ja", "xx"]),
-    mode=st.sampled_from(["bm25", "dense", "sparse", "bool", "hybrid", "rrf", "auto"]),
-)
-def test_user_input_never_becomes_structure(
+@given(**USER_INPUT)
+def test_user_input_never_becomes_structure_3000_examples(**case: Any) -> None:
+    _never_structure(**case)
+
+
+def _never_structure(
     text: str,
     tenant: Any,
     extra: dict[str, Any],

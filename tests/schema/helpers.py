@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from babelsearch.config import Config, load_config, parse_config
-from babelsearch.types import Capabilities, EncoderInfo
+from babelsearch.ingest.actions import build_source
+from babelsearch.types import Capabilities, Chunk, EncoderInfo, FieldNames
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "multilingual.yaml"
@@ -66,3 +67,21 @@ def as_live(body: dict[str, Any]) -> dict[str, Any]:
     if "analysis" in body["settings"]:
         index["analysis"] = body["settings"]["analysis"]
     return {"aliases": {}, "mappings": body["mappings"], "settings": {"index": index}}
+
+
+def indexed_source(
+    doc_id: str,
+    lang: str,
+    texts: dict[str, str],
+    *,
+    languages: tuple[str, ...] | list[str],
+    embedding: list[float] | None = None,
+    **metadata: Any,
+) -> dict[str, Any]:
+    """One indexed document (chunk 0), built by ingest's own ``build_source``.
+
+    Never by hand: a hand-written copy of the layout is a second home for it that drifts.
+    A ``lang`` outside ``languages`` gets the neutral subfield only, as ingest does.
+    """
+    chunk = Chunk(doc_id, 0, lang, texts, metadata)
+    return build_source(chunk, FieldNames(text_fields=tuple(texts)), languages, embedding)

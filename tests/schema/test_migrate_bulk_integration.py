@@ -36,7 +36,7 @@ from babelsearch.ingest.sink import BulkSink
 from ingest.fault_proxy import FaultProxy
 from ingest.hash_encoder import HashEncoder
 
-from .helpers import USE_INFO
+from .helpers import USE_INFO, indexed_source
 
 pytestmark = pytest.mark.integration
 
@@ -76,8 +76,8 @@ def _index_docs(
 ) -> None:
     """Documents in the agreed shape, written through the alias as the ingestor does.
 
-    A language outside ``langs`` gets the neutral subfield only (as ``build_source``
-    does for a language the config does not list); ``poison`` names the one document
+    Built by ``build_source``: a language outside ``langs`` gets the neutral subfield
+    only, as for a language the config does not list; ``poison`` names the one document
     whose text makes :class:`HashEncoder` return NaN.
     """
     rng = np.random.default_rng(7)
@@ -86,20 +86,12 @@ def _index_docs(
         lang = LANGS[i % 3]
         v = rng.normal(size=dim)
         v /= np.linalg.norm(v)
-        text = _text(-1 if i == poison else i)
-        sub = {lang: text} if lang in langs else {}
-        tsub = {lang: f"title {i}"} if lang in langs else {}
+        texts = {"title": f"title {i}", "body": _text(-1 if i == poison else i)}
         lines.append({"index": {"_id": f"d{i}"}})
         lines.append(
-            {
-                "doc_id": f"d{i}",
-                "chunk_no": 0,
-                "lang": lang,
-                "title": {**tsub, "neutral": f"title {i}"},
-                "body": {**sub, "neutral": text},
-                "topic": f"t{i % 5}",
-                "embedding": v.tolist(),
-            }
+            indexed_source(
+                f"d{i}", lang, texts, languages=langs, embedding=v.tolist(), topic=f"t{i % 5}"
+            )
         )
     resp = client.bulk(body=lines, index=alias, refresh=refresh, require_alias=True)
     assert not resp["errors"]
@@ -243,7 +235,8 @@ def test_a_language_added_to_the_config_gets_its_subfield(
     """Before: the server-side copy left German documents without ``body.de`` (0 hits)."""
     apply(_cfg(unique_name, opensearch_url, languages=["en", "vi"]), client=client, info=USE_INFO)
     _index_docs(client, unique_name, 9, langs=("en", "vi"))
-    bare = {"doc_id": "bare", "chunk_no": 0, "lang": "en", "body": {"neutral": "no vector"}}
+    # indexed while en was not configured, and without a vector
+    bare = indexed_source("bare", "en", {"body": "no vector"}, languages=("vi",))
     client.index(index=unique_name, id="bare", body=bare, refresh="true")
     res = migrate(_cfg(unique_name, opensearch_url), client=client, info=USE_INFO)
     assert res.copy["method"] == "bulk" and not res.reembedded and res.copied == 10

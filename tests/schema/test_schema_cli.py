@@ -14,7 +14,9 @@ from babelsearch.config import load_config
 from babelsearch.encoders import describe_encoder
 from babelsearch.schema import build_index_body
 
-from .helpers import ALL_PLUGINS, EXAMPLE
+from .helpers import ALL_PLUGINS, EXAMPLE, indexed_source
+
+UNIT = [1.0] + [0.0] * 511
 
 
 def _spec(tmp_path: Path, alias: str, name: str = "spec.yaml", **replace: str) -> Path:
@@ -75,13 +77,9 @@ def test_the_issue_script_end_to_end(
     for i in range(25):
         lines.append({"index": {"_id": f"doc{i}"}})
         lines.append(
-            {
-                "doc_id": f"doc{i}",
-                "chunk_no": 0,
-                "lang": "pl",
-                "title": {"pl": f"Tytuł {i}", "neutral": f"Tytuł {i}"},
-                "embedding": [1.0] + [0.0] * 511,
-            }
+            indexed_source(
+                f"doc{i}", "pl", {"title": f"Tytuł {i}"}, languages=("pl",), embedding=UNIT
+            )
         )
     assert not client.bulk(body=lines, index=unique_name, refresh=True, require_alias=True)[
         "errors"

@@ -24,7 +24,7 @@ from babelsearch.indices import (
     rollback,
 )
 
-from .helpers import USE_INFO
+from .helpers import USE_INFO, indexed_source
 from .test_migrate_bulk_integration import _data, _index_docs
 
 pytestmark = pytest.mark.integration
@@ -146,7 +146,7 @@ def test_rollback_moves_reads_and_writes_back_and_refuses_past_the_oldest(
     client.index(
         index=unique_name,
         id="new",
-        body={"doc_id": "new", "chunk_no": 0, "lang": "en", "embedding": [1.0] + [0.0] * 511},
+        body=indexed_source("new", "en", {}, languages=(), embedding=[1.0] + [0.0] * 511),
         refresh="true",
     )
     assert client.count(index=f"{unique_name}-v2")["count"] == 7
@@ -165,7 +165,8 @@ def test_rollback_moves_reads_and_writes_back_and_refuses_past_the_oldest(
     assert state.write_index == f"{unique_name}-v1" and client.indices.exists(
         index=f"{unique_name}-v2"
     )
-    client.index(index=unique_name, id="after", body={"doc_id": "after"}, refresh="true")
+    after = indexed_source("after", "en", {}, languages=())
+    client.index(index=unique_name, id="after", body=after, refresh="true")
     assert client.exists(index=f"{unique_name}-v1", id="after")
     assert not client.exists(index=f"{unique_name}-v2", id="after")
     # Past -v1 there is nothing left, whatever the config says.

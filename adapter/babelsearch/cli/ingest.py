@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import sys
 
@@ -77,15 +76,19 @@ def command(
       babelsearch ingest docs.jsonl --config examples/multilingual.yaml --resume
       cat docs.jsonl | babelsearch ingest - --config examples/multilingual.yaml --report-json r.json
     """
+    from ..errors import BabelsearchError
     from ..ingest import Ingestor
+    from ..ingest.pipeline import write_failed_report
 
     if progress is not False and not sys.stderr.isatty():
         # no terminal: progress as plain log lines (every 10 s) on stderr
         logging.getLogger("babelsearch.ingest").setLevel(logging.INFO)
-    cfg = load_cli_config(config_path, url)
-    if no_chunking:
-        ch = dataclasses.replace(cfg.ingest.chunking, enabled=False)
-        cfg = dataclasses.replace(cfg, ingest=dataclasses.replace(cfg.ingest, chunking=ch))
+    try:
+        cfg = load_cli_config(config_path, url)
+    except BabelsearchError as exc:  # the run never started: the report still says why
+        if report_json:
+            write_failed_report(report_json, exc)
+        raise
     ingestor = Ingestor(
         cfg,
         dead_letter=dead_letter,
@@ -94,6 +97,7 @@ def command(
         backfill=backfill,
         create=create,
         progress=progress,
+        chunking=False if no_chunking else None,
     )
     report = ingestor.run(path, resume=resume, report_json=report_json)
     echo_json(report.to_dict())

@@ -8,3 +8,5 @@
 
 Nothing is imported here, so ``import babelsearch.eval`` stays free.
 """
+
+__all__: list[str] = []

@@ -89,6 +89,11 @@ class Books:
             self.wm.finish(rej.position, "dead_lettered", offset=offset, code=code)
         self.maybe_checkpoint()
 
+    def superseded(self, st: DocState) -> None:
+        """A record that a later one with its id replaced before it was sent."""
+        self.wm.finish(st.position, "replaced", offset=st.offset)
+        self.maybe_checkpoint()
+
     def chunk_done(self, st: DocState, cid: str, reason: str | None) -> None:
         """One action of ``st`` has its outcome; the last one decides the record's state."""
         with self.lock:

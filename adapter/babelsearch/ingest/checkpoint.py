@@ -37,8 +37,9 @@ __all__ = [
 ]
 
 CHECKPOINT_VERSION = 2
-OUTCOMES = ("indexed", "dead_lettered", "skipped")
-COUNTS = (*OUTCOMES, "replaced", "chunks_indexed")
+OUTCOMES = ("indexed", "replaced", "dead_lettered", "skipped")
+"""A record's final state; ``replaced`` directly: superseded before it was ever sent."""
+COUNTS = (*OUTCOMES, "chunks_indexed")
 
 
 def atomic_write(path: str | os.PathLike[str], data: bytes) -> None:
@@ -174,23 +175,64 @@ class Watermark:
             return self.value, self.offset, dict(self.counts)
 
 
+_WINDOW = 64 * 1024
+
+
+def _span_hashes(path: Path, size: int) -> tuple[str, str]:
+    """SHA-1 of the first and of the last 64 KiB of the file's first ``size`` bytes."""
+    with path.open("rb") as fh:
+        head = hashlib.sha1(fh.read(min(size, _WINDOW))).hexdigest()
+        start = max(0, size - _WINDOW)
+        fh.seek(start)
+        tail = hashlib.sha1(fh.read(size - start)).hexdigest()
+    return head, tail
+
+
 def file_identity(path: str) -> dict[str, Any]:
-    """What a checkpoint remembers about its input: size, mtime, hash of the first 64 KiB."""
+    """What a checkpoint remembers about its input: size, mtime, and hashes of its ends.
+
+    A file's first and last 64 KiB (as it was) are hashed, so a resume can tell "records
+    were appended" (the old bytes unchanged, the file longer) from "the file was edited"
+    near either end. A directory is identified by its sorted list of files.
+    """
     p = Path(path)
     st = p.stat()
-    h = hashlib.sha1()
     if p.is_file():
-        with p.open("rb") as fh:
-            h.update(fh.read(64 * 1024))
+        head, tail = _span_hashes(p, st.st_size)
     else:
+        h = hashlib.sha1()
         for f in sorted(x.relative_to(p).as_posix() for x in p.rglob("*") if x.is_file()):
             h.update(f.encode("utf-8", "surrogateescape") + b"\n")
+        head = tail = h.hexdigest()
     return {
         "path": os.path.abspath(path),
         "size": st.st_size,
         "mtime": st.st_mtime,
-        "head_sha1": h.hexdigest(),
+        "head_sha1": head,
+        "tail_sha1": tail,
     }
+
+
+def _unchanged_prefix(old: dict[str, Any], new: dict[str, Any], offset: int) -> bool:
+    """The bytes the checkpoint covered are still there: same ends, a line boundary at
+    the resume offset (an edit that moved the lines would make the seek land mid-line;
+    the old end of the file is a boundary even without a final newline)."""
+    if old.get("path") != new["path"]:
+        return False
+    old_size = int(old.get("size", 0))
+    if int(new["size"]) < old_size:
+        return False
+    p = Path(new["path"])
+    if not p.is_file():
+        return bool(old.get("head_sha1") == new["head_sha1"])
+    head, tail = _span_hashes(p, old_size)
+    if (head, tail) != (old.get("head_sha1"), old.get("tail_sha1")):
+        return False
+    if 0 < offset < old_size:
+        with p.open("rb") as fh:
+            fh.seek(offset - 1)
+            return fh.read(1) == b"\n"
+    return True
 
 
 def resolve_target(client: Any, alias: str, info: Any) -> dict[str, Any]:
@@ -222,11 +264,7 @@ def check_resumable(
     """Refuse a resume whose input or target is not the checkpoint's (one clear line)."""
     if identity is not None:
         old = cp.input
-        if (
-            old.get("path") != identity["path"]
-            or old.get("head_sha1") != identity["head_sha1"]
-            or int(identity["size"]) < int(old.get("size", 0))
-        ):
+        if not _unchanged_prefix(old, identity, cp.offset):
             raise IngestError(
                 f"the input changed since checkpoint {path} was written; "
                 "delete the checkpoint to start over"

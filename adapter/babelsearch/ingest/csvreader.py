@@ -217,7 +217,26 @@ def _unterminated(position: int, lineno: int, where: str, raw: str) -> CsvRecord
     return CsvRecord(position, None, err, _show(raw), lineno)
 
 
-def iter_csv_records(path: Path, *, start_position: int = 0) -> Iterator[CsvRecord]:
+def check_columns(path: Path, header: list[str], text_fields: tuple[str, ...], delim: str) -> None:
+    """A header without any configured text column means every row would be skipped as
+    empty -- a load that "succeeds" with nothing in it. Say so before reading a row."""
+    if not text_fields or set(text_fields) & set(header):
+        return
+    shown = ", ".join(repr(h) for h in header[:12])
+    hint = ""
+    if len(header) == 1 and any(c in header[0] for c in ";|\t,"):
+        hint = f"; is the file delimited by something other than {delim!r}?"
+    elif {h.lower() for h in header} & {f.lower() for f in text_fields}:
+        hint = "; column names are case-sensitive"
+    raise IngestError(
+        f"{path}: the CSV header has {shown}, none of the configured text fields "
+        f"({', '.join(text_fields)}): check fields.text in the config{hint}"
+    )
+
+
+def iter_csv_records(
+    path: Path, *, start_position: int = 0, text_fields: tuple[str, ...] = ()
+) -> Iterator[CsvRecord]:
     """Records of a ``.csv`` (comma) or ``.tsv`` (tab) file from ``start_position`` on.
 
     Records before ``start_position`` are still parsed (their extent decides where the
@@ -231,6 +250,7 @@ def iter_csv_records(path: Path, *, start_position: int = 0) -> Iterator[CsvReco
         header = reader.header(path)
         if header is None:
             return
+        check_columns(path, header, text_fields, delim)
         position = 0
         while (first := reader.lines.next()) is not None:
             if not first[1].strip():

@@ -85,14 +85,20 @@ class Ledger:
                 kept.append(line)
         return b"".join(kept)
 
-    def admit(self, st: DocState, item: Any) -> bool:
-        """True: dispatch ``item`` now. False: an earlier record of the id is in flight."""
+    def admit(self, st: DocState, item: Any) -> tuple[bool, DocState | None]:
+        """``(now, superseded)``: ``now`` -- dispatch ``item`` at once (else it waits for
+        the earlier record of its id that is in flight). A record that was already
+        waiting for the same id is ``superseded``: it will never be sent (the last one
+        wins), and the caller counts it as replaced. So a thousand repeats of one id cost
+        two writes, not a thousand round trips."""
         with self._lock:
-            if st.doc_id in self.inflight or st.doc_id in self.waiting:
-                self.waiting.setdefault(st.doc_id, deque()).append((st, item))
-                return False
+            q = self.waiting.pop(st.doc_id, None)  # at most one waits per id
+            old = q[0][0] if q else None
+            if st.doc_id in self.inflight:
+                self.waiting[st.doc_id] = deque([(st, item)])
+                return False, old
             self._start(st)
-            return True
+            return True, old
 
     def _start(self, st: DocState) -> None:
         st.prior = self.seen.get(st.doc_id, 0)

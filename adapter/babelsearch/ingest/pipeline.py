@@ -15,6 +15,7 @@ is reported to the :class:`Watermark`, which drives checkpoints and the final co
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import time
@@ -58,7 +59,8 @@ class Ingestor:
     when omitted): the sink is the one retry layer for bulk writes. ``encoder`` and
     ``detector`` default to the configured ones; tests and services inject their own.
     ``dead_letter`` / ``checkpoint`` override the config paths; ``create`` applies the
-    mapping when the alias is missing; ``progress`` ``None`` means "a bar on a TTY".
+    mapping when the alias is missing; ``progress`` ``None`` means "a bar on a TTY";
+    ``chunking`` overrides ``ingest.chunking.enabled``.
     """
 
     def __init__(
@@ -74,7 +76,11 @@ class Ingestor:
         backfill: bool = False,
         create: bool = False,
         progress: bool | None = None,
+        chunking: bool | None = None,
     ) -> None:
+        if chunking is not None:  # e.g. --no-chunking: one passage per document
+            ch = dataclasses.replace(cfg.ingest.chunking, enabled=chunking)
+            cfg = dataclasses.replace(cfg, ingest=dataclasses.replace(cfg.ingest, chunking=ch))
         self.cfg = cfg
         self._client = client
         self._encoder = encoder
@@ -181,6 +187,8 @@ class Ingestor:
         """
         started = time.monotonic()
         run: Run | None = None
+        if report_json:
+            _check_writable(report_json)
         try:
             run = self._prepare(records, resume)
             report = run.go(self._records(records, run.books.plan.checkpoint), started)
@@ -258,6 +266,24 @@ class Ingestor:
 
 def _write_report(path: str | os.PathLike[str], report: IngestReport) -> None:
     atomic_write(path, orjson.dumps(report.to_dict(), option=orjson.OPT_INDENT_2))
+
+
+def write_failed_report(path: str | os.PathLike[str], exc: BaseException) -> None:
+    """The report of a run that could not start (a bad config, say): ``status: failed``."""
+    _check_writable(path)
+    _write_report(path, IngestReport(status="failed", error=str(exc)))
+
+
+def _check_writable(path: str | os.PathLike[str]) -> None:
+    """Create the report's folder, and fail before the load, not after it, if the report
+    could not be written there."""
+    folder = Path(path).resolve().parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise IngestError(f"cannot write the report to {path}: {exc.strerror}") from None
+    if not os.access(folder, os.W_OK):
+        raise IngestError(f"cannot write the report to {path}: {folder} is not writable")
 
 
 def _block_hint(client: Any) -> Any:

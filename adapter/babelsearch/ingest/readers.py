@@ -207,13 +207,15 @@ def iter_jsonl(
         position += 1
 
 
-def iter_csv(path: Path, *, start_position: int = 0) -> Iterator[RawRecord]:
+def iter_csv(
+    path: Path, *, start_position: int = 0, text_fields: tuple[str, ...] = ()
+) -> Iterator[RawRecord]:
     """Rows as mappings (header = field names); see :mod:`.csvreader` for what a row is.
 
     Undecodable bytes, a wrong column count and a quote that is never closed each cost
     exactly the one record they are in; ``.tsv`` files are split on tabs.
     """
-    for rec in iter_csv_records(path, start_position=start_position):
+    for rec in iter_csv_records(path, start_position=start_position, text_fields=text_fields):
         yield RawRecord(rec.position, rec.data, rec.error, raw=rec.raw, coerce=rec.data is not None)
 
 
@@ -357,7 +359,7 @@ def read_path(
                 fh.seek(start_offset)
             yield from iter_jsonl(fh, start_position=start_position, start_offset=start_offset)
     elif fmt == "csv":
-        yield from iter_csv(p, start_position=start_position)
+        yield from iter_csv(p, start_position=start_position, text_fields=text_fields)
     elif fmt == "parquet":
         yield from iter_parquet(p, start_position=start_position)
     elif fmt == "dir":

@@ -204,7 +204,10 @@ class Run:
                 continue
             n = len(chunks)
             st = DocState(rec.position, doc.id, original_record(rec), rec.end_offset, n, n)
-            if self.books.ledger.admit(st, (st, chunks, lang)):
+            now, superseded = self.books.ledger.admit(st, (st, chunks, lang))
+            if superseded is not None:
+                self.books.superseded(superseded)
+            if now:
                 dispatch((st, chunks, lang))
         # records that wait for an earlier one with their id: send what is buffered, wait
         while self.fatal is None and self.books.ledger.has_waiting:

@@ -76,6 +76,11 @@ def auto_id(texts: Mapping[str, str]) -> str:
 
 
 def _check_id(value: Any) -> tuple[str | None, str | None]:
+    if isinstance(value, float):  # JSON parsers turn integers past 64 bits into floats
+        return None, (
+            f"invalid_id_type: id must be a string or an integer, got the number {value!r} "
+            "(an integer past 64 bits, or a fraction); quote large ids as strings"
+        )
     if isinstance(value, bool) or not isinstance(value, str | int):
         return None, f"invalid_id_type: id must be a string or an integer, got {_tname(value)}"
     sid = str(value)
