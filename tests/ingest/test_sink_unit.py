@@ -97,8 +97,8 @@ def test_retry_policy_is_capped_exponential_full_jitter_and_bounded(
     assert len(set(waits)) > 1  # jittered, not a fixed schedule
     # every wait is announced in words a waiting user understands
     lines = [r.getMessage() for r in caplog.records]
-    assert lines[0].startswith("cluster unavailable, retry 1/12 in ")
-    assert lines[-1].startswith("cluster unavailable, retry 12/12 in ")
+    assert lines[0].startswith("cluster unavailable (connection refused), retry 1/12 in ")
+    assert lines[-1].startswith("cluster unavailable (connection refused), retry 12/12 in ")
 
 
 def test_retry_policy_does_not_retry_other_errors() -> None:

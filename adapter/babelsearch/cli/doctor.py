@@ -31,7 +31,12 @@ def command(config_path: str | None, url: str | None, as_json: bool) -> None:
         ("cluster", f"{data['url']}  ({data['distribution']} {data['version']})"),
         ("plugins", ", ".join(data["plugins"]) or "none"),
         ("k-NN engines", ", ".join(data["knn_engines"]) or "none"),
-        ("hybrid query", "yes" if data["hybrid_query"] else "no"),
+        (
+            "hybrid query",
+            "yes (opensearch-neural-search)"
+            if data["hybrid_query"]
+            else "no (no opensearch-neural-search plugin)",
+        ),
         (
             "pipelines",
             ", ".join(
@@ -47,6 +52,7 @@ def command(config_path: str | None, url: str | None, as_json: bool) -> None:
         ("sparse", "neural_sparse + rank_features" if data["neural_sparse"] else "rank_feature"),
         ("analyzers", ", ".join(f"{k}={v}" for k, v in data["analyzers"].items())),
         ("encoder", _encoder_line(data["encoder"])),
+        ("modes", ", ".join(data["modes"])),
         ("auto mode", data["auto_fusion"]),
         ("index", _index_line(data["index"])),
     ]

@@ -28,7 +28,7 @@ def _where(func: F) -> F:
         "--version",
         "os_version",
         default=None,
-        help="OpenSearch version [default: 2.19.1]; 3.x needs a JDK 21.",
+        help="OpenSearch version: 2.19.1 [default] or 3.6.0 (Java 21+, no --security).",
     )(func)
     return func
 
@@ -43,9 +43,13 @@ def _node(os_version: str | None, home: str | None, port: int, **kwargs: Any) ->
 def command() -> None:
     """Run a local OpenSearch (with k-NN and neural-search) built from Maven Central.
 
+    Needs a Java that fits the version (JAVA_HOME, PATH, /usr/lib/jvm, or
+    `pip install 'babelsearch[node]'`) and fetches Maven itself when mvn is missing.
+
     \b
     Examples:
       babelsearch node start                  # http://127.0.0.1:9200
+      babelsearch node start --version 3.6.0 --port 9260
       babelsearch node start --port 9250 --heap 512m --data-dir /tmp/os
       babelsearch node start --nodes 2        # two nodes, for fault tests
       babelsearch node status --json
@@ -60,6 +64,13 @@ def command() -> None:
 @click.option(
     "--data-dir", type=click.Path(file_okay=False), default=None, help="Data, logs, config."
 )
+@click.option(
+    "--transport-port",
+    type=int,
+    default=None,
+    envvar="BABELSEARCH_TRANSPORT_PORT",
+    help="Node-to-node port (first node) [default: --port + 100]. Env: BABELSEARCH_TRANSPORT_PORT.",
+)
 @click.option("--nodes", type=click.IntRange(1, 5), default=1, show_default=True)
 @click.option("--security", is_flag=True, help="TLS + basic auth with generated certificates.")
 @click.option("--timeout", type=float, default=240.0, show_default=True, help="Seconds to wait.")
@@ -71,6 +82,7 @@ def start(
     port: int,
     heap: str,
     data_dir: str | None,
+    transport_port: int | None,
     nodes: int,
     security: bool,
     timeout: float,
@@ -83,14 +95,29 @@ def start(
       babelsearch node start
       babelsearch node start --port 9250 --heap 2g
       babelsearch node start --nodes 3 --security
+      babelsearch node start --version 3.6.0 --port 9260
     """
     node = _node(
-        os_version, home, port, heap=heap, data_dir=data_dir, nodes=nodes, security=security
+        os_version,
+        home,
+        port,
+        heap=heap,
+        data_dir=data_dir,
+        nodes=nodes,
+        security=security,
+        transport_port=transport_port,
     )
     if node.status().running:
         click.echo(f"already running: {node.url} (pid {node.pid})", err=True)
     else:
-        click.echo(f"starting OpenSearch {node.version} from {node.home} ...", err=True)
+        from ..node.java import find_java, java_major
+
+        java = find_java(node.spec)
+        click.echo(
+            f"starting OpenSearch {node.version} from {node.home} "
+            f"(Java {java_major(java)}: {java}) ...",
+            err=True,
+        )
     url = node.start(wait=not no_wait, timeout=timeout)
     click.echo(url)
     if security:

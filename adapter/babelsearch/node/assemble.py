@@ -4,9 +4,11 @@ The layout is what the official tarball has, so the real bootstrap runs on it
 unchanged: ``lib/`` is the classpath, each ``modules/<name>/`` holds the module
 jar, its own dependencies (minus anything already in ``lib/``, which would be
 "jar hell") and a ``plugin-descriptor.properties`` we write, and
-``plugins/<name>/`` is an unzipped plugin. Assembly happens in a staging folder
-and is renamed into place at the end, so an interrupted download never leaves a
-half-built home that a later ``start`` would trust.
+``plugins/<name>/`` is an unzipped plugin; a 3.x home also has ``agent/`` (the
+agent jar and its runtime dependencies, loaded with ``-javaagent``). Assembly
+happens in a staging folder and is renamed into place at the end, so an
+interrupted download never leaves a half-built home that a later ``start`` would
+trust.
 """
 
 from __future__ import annotations
@@ -27,7 +29,15 @@ from .configfiles import write_default_config
 from .maven import resolve_all
 from .spec import SECURITY_PLUGIN, DistributionSpec, ModuleSpec, PluginSpec
 
-__all__ = ["MARKER", "add_plugins", "assemble", "is_assembled", "missing_plugins"]
+__all__ = [
+    "MARKER",
+    "add_plugins",
+    "assemble",
+    "assembled_version",
+    "is_assembled",
+    "missing_plugins",
+    "no_security_message",
+]
 
 MARKER = ".babelsearch-assembled.json"
 _VERSION_SUFFIX = re.compile(r"-\d[^/]*\.jar$")
@@ -115,14 +125,21 @@ def _mvn_log(home: Path, spec: DistributionSpec) -> Path:
     return home.parent / f"mvn-opensearch-{spec.version}.log"
 
 
-def add_plugins(spec: DistributionSpec, home: Path, plugins: list[PluginSpec]) -> None:
+def add_plugins(
+    spec: DistributionSpec, home: Path, plugins: list[PluginSpec], *, java: str | None = None
+) -> None:
     """Install extra plugins into an assembled home without touching lib/ or modules/.
 
     A node already running from this home keeps running (plugins are read at start).
     """
     with tempfile.TemporaryDirectory(prefix=f".{home.name}-", dir=home.parent) as tmp:
         parts = resolve_all(
-            spec, Path(tmp) / "mvn", plugins=plugins, core=False, log=_mvn_log(home, spec)
+            spec,
+            Path(tmp) / "mvn",
+            plugins=plugins,
+            core=False,
+            log=_mvn_log(home, spec),
+            java=java,
         )
         for plugin in plugins:
             staged = Path(tmp) / "plugins" / plugin.folder
@@ -142,24 +159,49 @@ def _home_lock(home: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
+def assembled_version(home: Path) -> str | None:
+    """The OpenSearch version an assembled home holds (from its marker), else None."""
+    try:
+        return str(json.loads((home / MARKER).read_text())["version"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def assemble(
-    spec: DistributionSpec, home: Path, *, security: bool = False, force: bool = False
+    spec: DistributionSpec,
+    home: Path,
+    *,
+    security: bool = False,
+    force: bool = False,
+    java: str | None = None,
 ) -> Path:
     """Build the distribution at ``home`` (no-op when it is already there)."""
+    if security and spec.security_plugin is None:
+        raise NodeError(no_security_message(spec))
     with _home_lock(home):
         if is_assembled(home) and not force:
             if missing_plugins(home, security=security):
-                add_plugins(spec, home, [SECURITY_PLUGIN])
+                add_plugins(spec, home, [SECURITY_PLUGIN], java=java)
             return home
-        return _assemble(spec, home, security=security)
+        return _assemble(spec, home, security=security, java=java)
 
 
-def _assemble(spec: DistributionSpec, home: Path, *, security: bool) -> Path:
+def no_security_message(spec: DistributionSpec) -> str:
+    return (
+        f"--security is not available for OpenSearch {spec.version}: no opensearch-security "
+        f"{spec.plugin_version} zip is published on Maven Central; use --version 2.19.1 for "
+        "a TLS + basic-auth node"
+    )
+
+
+def _assemble(spec: DistributionSpec, home: Path, *, security: bool, java: str | None) -> Path:
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix=f".{home.name}-", dir=home.parent) as tmp:
         staging = Path(tmp) / "dist"
         plugins = list(spec.plugins) + ([SECURITY_PLUGIN] if security else [])
-        parts = resolve_all(spec, Path(tmp) / "mvn", plugins=plugins, log=_mvn_log(home, spec))
+        parts = resolve_all(
+            spec, Path(tmp) / "mvn", plugins=plugins, log=_mvn_log(home, spec), java=java
+        )
         (staging / "lib").mkdir(parents=True)
         for jar in sorted(parts["lib"].glob("*.jar")):
             shutil.copy2(jar, staging / "lib" / jar.name)
@@ -168,6 +210,10 @@ def _assemble(spec: DistributionSpec, home: Path, *, security: bool) -> Path:
             _install_module(
                 mod, parts[f"module-{mod.name}"], staging / "modules" / mod.name, spec, lib_names
             )
+        if "agent" in parts:
+            (staging / "agent").mkdir()
+            for jar in sorted(parts["agent"].glob("*.jar")):
+                shutil.copy2(jar, staging / "agent" / jar.name)
         (staging / "plugins").mkdir()
         for key, folder in parts.items():
             if key.startswith("plugin-"):
@@ -178,6 +224,8 @@ def _assemble(spec: DistributionSpec, home: Path, *, security: bool) -> Path:
                 {
                     "version": spec.version,
                     "plugins": sorted(p.name for p in (staging / "plugins").iterdir()),
+                    "modules": sorted(m.name for m in spec.modules),
+                    "agent": sorted(p.name for p in (staging / "agent").glob("*.jar")),
                     "assembled_seconds": round(time.monotonic() - started, 1),
                 },
                 indent=2,
@@ -185,13 +233,14 @@ def _assemble(spec: DistributionSpec, home: Path, *, security: bool) -> Path:
         )
         # Replace only the distribution parts: a node's data under ``home/run`` survives.
         home.mkdir(parents=True, exist_ok=True)
-        for part in ("lib", "modules", "plugins", "config", MARKER):
+        for part in ("lib", "modules", "plugins", "config", "agent", MARKER):
             old = home / part
             if old.is_dir():
                 shutil.rmtree(old)
             elif old.exists():
                 old.unlink()
-        for part in ("lib", "modules", "plugins", "config"):
-            (staging / part).rename(home / part)
+        for part in ("lib", "modules", "plugins", "config", "agent"):
+            if (staging / part).exists():
+                (staging / part).rename(home / part)
         (staging / MARKER).rename(home / MARKER)
     return home

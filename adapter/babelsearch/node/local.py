@@ -20,7 +20,13 @@ from typing import Any
 
 from ..errors import NodeError
 from . import process
-from .assemble import assemble, is_assembled, missing_plugins
+from .assemble import (
+    assemble,
+    assembled_version,
+    is_assembled,
+    missing_plugins,
+    no_security_message,
+)
 from .spec import DEFAULT_VERSION, SECURITY_PLUGIN, DistributionSpec, distribution_spec
 
 __all__ = ["LocalNode", "NodeStatus", "default_home", "start_cluster"]
@@ -63,17 +69,13 @@ def _port_free(port: int) -> bool:
     return True
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 class LocalNode:
     """A local OpenSearch built from Maven Central artifacts.
 
     ``nodes > 1`` starts a cluster on consecutive HTTP ports (``port``, ``port+1``,
-    ...) for fault tests; ``url`` is the first node's.
+    ...) for fault tests; ``url`` is the first node's. Transport ports are
+    ``transport_port`` (default ``port + 100``) and up; a busy one is an error, not
+    a silent pick of some other port, so that the ports of a node are predictable.
     """
 
     def __init__(
@@ -87,14 +89,27 @@ class LocalNode:
         nodes: int = 1,
         security: bool = False,
         extra_settings: dict[str, Any] | None = None,
+        transport_port: int | None = None,
     ) -> None:
         if nodes < 1:
             raise NodeError(f"--nodes must be at least 1, got {nodes}")
         if not 1 <= port <= 65535 - nodes:
             raise NodeError(f"invalid port {port}")
         self.spec: DistributionSpec = distribution_spec(version)
+        if security and self.spec.security_plugin is None:
+            raise NodeError(no_security_message(self.spec))
         self.version = version
         self.home = Path(home).expanduser() if home else default_home(version)
+        held = assembled_version(self.home)
+        if held is not None and held != version:
+            source = "--home" if home else "BABELSEARCH_HOME"
+            raise NodeError(
+                f"{source} {self.home} holds OpenSearch {held}, not {version}: pass "
+                f"--home <another folder> for {version} (one distribution per home)"
+            )
+        if transport_port is not None and not 1 <= transport_port <= 65535 - nodes:
+            raise NodeError(f"invalid transport port {transport_port}")
+        self.transport_port = port + 100 if transport_port is None else transport_port
         self.port = port
         self.heap = process.validate_heap(heap)
         self.nodes = nodes
@@ -133,8 +148,8 @@ class LocalNode:
     # ------------------------------------------------------------- lifecycle
     def assemble(self, *, force: bool = False) -> Path:
         """Build the distribution in ``home`` (downloads through mvn only when missing)."""
-        process.require_java(self.spec)
-        return assemble(self.spec, self.home, security=self.security, force=force)
+        java = process.require_java(self.spec)
+        return assemble(self.spec, self.home, security=self.security, force=force, java=java)
 
     def start(self, *, wait: bool = True, timeout: float = 240.0) -> str:
         """Start (or find already running) and return the URL once health is yellow/green."""
@@ -144,7 +159,7 @@ class LocalNode:
                 self._wait_healthy(timeout)
             return self.url
         if not is_assembled(self.home) or missing_plugins(self.home, security=self.security):
-            assemble(self.spec, self.home, security=self.security)
+            assemble(self.spec, self.home, security=self.security, java=java)
         http_ports = [self.port + i for i in range(self.nodes)]
         busy = [p for p in http_ports if not _port_free(p)]
         if busy:
@@ -152,10 +167,14 @@ class LocalNode:
                 f"port {busy[0]} is already in use on 127.0.0.1 (another node? "
                 f"try `babelsearch node status --port {busy[0]}` or --port)"
             )
-        transport = []
-        for i in range(self.nodes):
-            preferred = self.port + 100 + i
-            transport.append(preferred if _port_free(preferred) else _free_port())
+        transport = [self.transport_port + i for i in range(self.nodes)]
+        taken = [p for p in transport if p in http_ports or not _port_free(p)]
+        if taken:
+            raise NodeError(
+                f"transport port {taken[0]} (HTTP port + 100 unless chosen) is already in use "
+                "on 127.0.0.1: pick a free one with --transport-port or "
+                "BABELSEARCH_TRANSPORT_PORT, or another --port"
+            )
         cluster_name = f"babelsearch-{self.port}"
         tls = None
         if self.security:
@@ -179,6 +198,7 @@ class LocalNode:
                 settings.update(self.extra_settings)
                 started.append(
                     process.launch(
+                        spec=self.spec,
                         java=java,
                         home=self.home,
                         node_dir=node_dir,
@@ -317,6 +337,7 @@ class LocalNode:
             settings.update(tls.settings_for(index, node_dir / "config"))
         settings.update(self.extra_settings)
         nodes[index] = process.launch(
+            spec=self.spec,
             java=java,
             home=self.home,
             node_dir=node_dir,

