@@ -22,7 +22,8 @@ def test_version_is_2_19_or_newer(client: Any) -> None:
 
 
 def test_modules_that_the_mappings_rely_on_are_loaded(client: Any) -> None:
-    nodes = client.nodes.info(metric="modules")["nodes"]
+    nodes = client.nodes.info(metric="plugins")["nodes"]  # lists modules too
+    assert nodes, "nodes info returned no node"
     for node in nodes.values():
         modules = {m["name"] for m in node["modules"]}
         # analyzers, rank_features, scripts (k-NN extends painless), HTTP transport
@@ -33,6 +34,7 @@ def test_neural_search_pipeline_processors_are_registered(client: Any) -> None:
     # Nodes info lists request/response processors only; the phase-results ones
     # (normalization-processor, score-ranker-processor) are proven by test_node_hybrid.
     nodes = client.nodes.info(metric="search_pipelines")["nodes"]
+    assert nodes, "nodes info returned no node"
     for node in nodes.values():
         pipelines = node["search_pipelines"]
         request = {p["type"] for p in pipelines["request_processors"]}

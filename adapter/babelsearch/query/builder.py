@@ -22,33 +22,41 @@ more than the search itself. After fusion one fetch (:func:`fetch_body`) loads t
 page's chunks by id with ``_source`` (vectors excluded; ``doc_id``, ``chunk_no`` and
 ``lang`` always included) and highlights them against the lexical query.
 
-Every sub-query, and the fetch, carries the filters (and so the tenant filter).
+Every sub-query, and the fetch, carries the filters (and so the tenant filter); the
+:class:`Request` holds them as a field, so the fetch needs nothing stashed beside it.
+
+Why a table (:data:`BUILDERS`): each mode is one small function from the spec to its
+:class:`Request`, so a mode can be read, tested and added on its own; the plan
+(:mod:`babelsearch.query.plan`) looks the mode up instead of walking an ``if`` chain.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from ..config_search import MODES
+from ..types import FieldNames
 from .dense import knn_query
 from .lexical import LexicalStyle, lexical_fields, lexical_query, neutral_query, ngram_query
 from .sparse import neural_sparse_query, rank_feature_query
 from .weights import FusionWeights
 
 __all__ = [
+    "BUILDERS",
     "HYBRID_MAX_QUERIES",
     "MODES",
     "Request",
     "SearchSpec",
     "build_request",
+    "explain_request",
     "fetch_body",
 ]
 
-MODES = ("auto", "bm25", "dense", "sparse", "hybrid", "bool", "rrf")
 HYBRID_MAX_QUERIES = 5
-_REQUIRED_SOURCE = ("doc_id", "chunk_no", "lang")
 Fusion = Literal["server", "rrf", "language_aware"]
+Clause = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -62,7 +70,7 @@ class SearchSpec:
     text_fields: tuple[str, ...]
     languages: tuple[str, ...]
     window: int
-    filters: tuple[dict[str, Any], ...] = ()
+    filters: tuple[Clause, ...] = ()
     vector: Sequence[float] | None = None
     sparse_tokens: Mapping[str, float] | None = None
     neural_sparse: bool = True
@@ -77,9 +85,13 @@ class SearchSpec:
     """``dense.ef_search``: HNSW candidate list size at search time (engine default if None)."""
     ngram: bool = False
     """The index has ``<field>.neutral.ngram`` (``lexical.ngram``); ``auto`` uses it."""
-    dense_field: str = "embedding"
-    sparse_field: str = "sparse"
-    lang_field: str = "lang"
+    field_names: FieldNames | None = None
+    """The index layout (:attr:`babelsearch.config.Config.field_names`); ``None``: the
+    default layout for ``text_fields``."""
+
+    @property
+    def names(self) -> FieldNames:
+        return self.field_names or FieldNames(text_fields=tuple(self.text_fields))
 
 
 @dataclass(frozen=True)
@@ -90,39 +102,42 @@ class Request:
     kind: Literal["search", "msearch"]
     names: tuple[str, ...]
     """Sub-query names, in order (hybrid/bool: its clauses; msearch: its bodies)."""
-    bodies: tuple[dict[str, Any], ...]
+    bodies: tuple[Clause, ...]
     fusion: Fusion
     weights: Mapping[str, float] = field(default_factory=dict)
-    """Per-sub-query weights of server-side fusion (hybrid, bool)."""
+    """Per-sub-query weights of server-fused modes (hybrid, bool)."""
     params: Mapping[str, str] = field(default_factory=dict)
     """Extra URL parameters (``search_pipeline`` when the pipeline is named)."""
     fetch: Mapping[str, Any] = field(default_factory=dict)
-    """The fetch phase's body without its ids (see :func:`fetch_body`)."""
+    """The fetch phase's body without its query (see :func:`fetch_body`)."""
+    filters: tuple[Clause, ...] = ()
+    """The filter clauses every sub-query carries; the fetch carries them too."""
 
 
+# -- shared pieces ------------------------------------------------------------------
 def _source(spec: SearchSpec) -> dict[str, Any]:
-    src: dict[str, Any] = {"excludes": [spec.dense_field, spec.sparse_field]}
+    n = spec.names
+    src: dict[str, Any] = {"excludes": [n.dense_field, n.sparse_field]}
     if spec.source_includes is not None:
-        src["includes"] = sorted({*spec.source_includes, *_REQUIRED_SOURCE})
+        required = (n.id_field, n.chunk_field, n.lang_field)
+        src["includes"] = sorted({*spec.source_includes, *required})
     return src
 
 
-def _body(spec: SearchSpec, query: dict[str, Any]) -> dict[str, Any]:
+def _body(spec: SearchSpec, query: Clause) -> Clause:
     """A ranking sub-query: ids, scores and the two doc values fusion needs."""
     return {
         "size": spec.window,
         "query": query,
         "_source": False,
-        "docvalue_fields": [_REQUIRED_SOURCE[0], spec.lang_field],
+        "docvalue_fields": [spec.names.id_field, spec.names.lang_field],
         "track_total_hits": False,
     }
 
 
-def _fetch(
-    spec: SearchSpec, highlight_query: dict[str, Any] | None, paths: Sequence[str]
-) -> dict[str, Any]:
-    """The fetch template: sources, filters and (if asked) highlighting of ``paths``."""
-    out: dict[str, Any] = {"_source": _source(spec), "filters": list(spec.filters)}
+def _fetch(spec: SearchSpec, highlight_query: Clause | None, paths: Sequence[str]) -> Clause:
+    """The fetch template: sources and (if asked) highlighting of ``paths``."""
+    out: dict[str, Any] = {"_source": _source(spec)}
     if spec.highlight and highlight_query is not None and paths:
         out["highlight"] = {
             "fields": {p: {} for p in paths},
@@ -134,47 +149,62 @@ def _fetch(
     return out
 
 
-def fetch_body(req: Request, ids: Sequence[str]) -> dict[str, Any]:
+def _request(
+    spec: SearchSpec,
+    kind: Literal["search", "msearch"],
+    named: Sequence[tuple[str, Clause]],
+    fusion: Fusion,
+    fetch: Clause,
+) -> Request:
+    """A client-fused (or single-clause) request: no clause weights, no URL parameters."""
+    names = tuple(n for n, _ in named)
+    bodies = tuple(b for _, b in named)
+    return Request(spec.mode, kind, names, bodies, fusion, {}, {}, fetch, spec.filters)
+
+
+def fetch_body(req: Request, ids: Sequence[str]) -> Clause:
     """The fetch phase for the page's chunk ids: their sources and highlights, under
     the same filters as the sub-queries (a tenant never sees another's chunk)."""
-    tmpl = dict(req.fetch)
-    filters = tmpl.pop("filters", [])
-    query: dict[str, Any] = {"ids": {"values": list(ids)}}
-    if filters:
-        query = {"bool": {"filter": [query, *filters]}}
-    return {"size": len(ids), "query": query, **tmpl}
+    query: Clause = {"ids": {"values": list(ids)}}
+    if req.filters:
+        query = {"bool": {"filter": [query, *req.filters]}}
+    return {"size": len(ids), "query": query, **req.fetch}
 
 
 def _lex(
-    spec: SearchSpec, filters: Sequence[dict[str, Any]], boost: float | None = None
-) -> tuple[dict[str, Any], list[str]]:
+    spec: SearchSpec, filters: Sequence[Clause], boost: float | None = None
+) -> tuple[Clause, list[str]]:
     boost_lang = spec.weights.lang_boost
     fields = lexical_fields(spec.text_fields, spec.qlang, spec.languages, lang_boost=boost_lang)
     q = lexical_query(spec.text, fields, style=spec.lexical_style, filters=filters, boost=boost)
     return q, [p for p, _ in fields]
 
 
-def _knn(
-    spec: SearchSpec, filters: Sequence[dict[str, Any]], boost: float | None = None
-) -> dict[str, Any]:
+def _lex_fetch(spec: SearchSpec, paths: Sequence[str]) -> Clause:
+    """The fetch template highlighting ``paths`` against the unfiltered lexical query."""
+    return _fetch(spec, _lex(spec, ())[0], paths)
+
+
+def _knn(spec: SearchSpec, filters: Sequence[Clause], boost: float | None = None) -> Clause:
     if spec.vector is None:
         raise ValueError("this mode needs a query vector")
     return knn_query(
         spec.vector,
         spec.window,
-        field=spec.dense_field,
+        field=spec.names.dense_field,
         filters=filters,
         boost=boost,
         ef_search=spec.ef_search,
     )
 
 
-def _sparse(spec: SearchSpec, filters: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
+def _sparse(spec: SearchSpec, filters: Sequence[Clause]) -> Clause | None:
     if not spec.sparse_tokens:
         return None
+    field_ = spec.names.sparse_field
     if spec.neural_sparse:
-        return neural_sparse_query(spec.sparse_tokens, field=spec.sparse_field, filters=filters)
-    return rank_feature_query(spec.sparse_tokens, field=spec.sparse_field, filters=filters)
+        return neural_sparse_query(spec.sparse_tokens, field=field_, filters=filters)
+    return rank_feature_query(spec.sparse_tokens, field=field_, filters=filters)
 
 
 def _server_weights(spec: SearchSpec, names: Sequence[str]) -> dict[str, float]:
@@ -191,96 +221,135 @@ def _server_weights(spec: SearchSpec, names: Sequence[str]) -> dict[str, float]:
     return out
 
 
-def _pipeline(spec: SearchSpec, weights: Sequence[float]) -> dict[str, Any]:
+def _pipeline(spec: SearchSpec, weights: Sequence[float]) -> Clause:
     """The schema's pipeline for the normalization technique, with this query's weights."""
     from ..schema import pipeline_body
 
     return pipeline_body(spec.normalization, weights)
 
 
-def build_request(spec: SearchSpec) -> Request:
-    """The request for ``spec.mode``; see the module docstring for what each sends."""
+def _subqueries(spec: SearchSpec) -> tuple[dict[str, Clause], Clause]:
+    """hybrid/bool/rrf: lexical, dense and (with tokens) sparse, each filtered; and
+    the fetch template."""
     f = list(spec.filters)
-    mode = spec.mode
-    if mode == "bm25":
-        q, hl = _lex(spec, f)
-        fetch = _fetch(spec, _lex(spec, ())[0], hl)
-        return Request(mode, "search", ("lexical",), (_body(spec, q),), "server", fetch=fetch)
-    if mode == "dense":
-        body = _body(spec, _knn(spec, f))
-        return Request(mode, "search", ("dense",), (body,), "server", fetch=_fetch(spec, None, ()))
-    if mode == "sparse":
-        sq = _sparse(spec, f)
-        if sq is None:
-            raise ValueError("sparse mode needs query tokens")
-        body = _body(spec, sq)
-        return Request(mode, "search", ("sparse",), (body,), "server", fetch=_fetch(spec, None, ()))
-    if mode in ("hybrid", "bool", "rrf"):
-        lex, hl = _lex(spec, f)
-        fetch = _fetch(spec, _lex(spec, ())[0], hl)
-        subs: dict[str, dict[str, Any]] = {"lexical": lex, "dense": _knn(spec, f)}
+    lex, hl = _lex(spec, f)
+    subs: dict[str, Clause] = {"lexical": lex, "dense": _knn(spec, f)}
+    sq = _sparse(spec, f)
+    if sq is not None:
+        subs["sparse"] = sq
+    return subs, _lex_fetch(spec, hl)
+
+
+# -- one builder per mode -------------------------------------------------------------
+def _bm25(spec: SearchSpec) -> Request:
+    q, hl = _lex(spec, list(spec.filters))
+    return _request(spec, "search", [("lexical", _body(spec, q))], "server", _lex_fetch(spec, hl))
+
+
+def _dense(spec: SearchSpec) -> Request:
+    body = _body(spec, _knn(spec, list(spec.filters)))
+    return _request(spec, "search", [("dense", body)], "server", _fetch(spec, None, ()))
+
+
+def _sparse_mode(spec: SearchSpec) -> Request:
+    sq = _sparse(spec, list(spec.filters))
+    if sq is None:
+        raise ValueError("sparse mode needs query tokens")
+    body = _body(spec, sq)
+    return _request(spec, "search", [("sparse", body)], "server", _fetch(spec, None, ()))
+
+
+def _rrf(spec: SearchSpec) -> Request:
+    """One ``_msearch`` of the sub-queries, fused client-side by rank."""
+    subs, fetch = _subqueries(spec)
+    named = [(n, _body(spec, q)) for n, q in subs.items()]
+    return _request(spec, "msearch", named, "rrf", fetch)
+
+
+def _bool(spec: SearchSpec) -> Request:
+    """One search: the sub-queries as boosted ``should`` clauses, filters once outside."""
+    subs, fetch = _subqueries(spec)
+    names = tuple(subs)
+    weights = _server_weights(spec, names)
+    f = list(spec.filters)
+    should = [_lex(spec, (), boost=weights["lexical"])[0], _knn(spec, f, boost=weights["dense"])]
+    if "sparse" in subs:
+        should.append({"bool": {"must": [_sparse(spec, ())], "boost": weights["sparse"]}})
+    q: Clause = {"bool": {"should": should, "minimum_should_match": 1}}
+    if f:
+        q["bool"]["filter"] = f
+    body = _body(spec, q)
+    return Request(spec.mode, "search", names, (body,), "server", weights, {}, fetch, spec.filters)
+
+
+def _hybrid(spec: SearchSpec) -> Request:
+    """One ``hybrid`` search, always with its pipeline (inline, or the stored one by name)."""
+    subs, fetch = _subqueries(spec)
+    names = tuple(subs)
+    if len(subs) > HYBRID_MAX_QUERIES:  # pragma: no cover - we build at most 3
+        raise ValueError("hybrid takes at most 5 sub-queries")
+    weights = _server_weights(spec, names)
+    body = _body(spec, {"hybrid": {"queries": list(subs.values())}})
+    params: dict[str, str] = {}
+    if spec.inline_pipeline or spec.pipeline_name is None:
+        body["search_pipeline"] = _pipeline(spec, [weights[n] for n in names])
+    else:
+        # stored pipelines use equal weights (see babelsearch.schema.pipelines)
+        params["search_pipeline"] = spec.pipeline_name
+        weights = {n: 1.0 / len(names) for n in names}
+    return Request(
+        spec.mode, "search", names, (body,), "server", weights, params, fetch, spec.filters
+    )
+
+
+def _auto(spec: SearchSpec) -> Request:
+    """The language-aware ``_msearch``: see the module docstring."""
+    f = list(spec.filters)
+    lang = spec.names.lang_field
+    same = [*f, {"term": {lang: spec.qlang}}]
+    lex, hl = _lex(spec, same)
+    named: list[tuple[str, Clause]] = [("lexical", _body(spec, lex))]
+    highlight_q = [_lex(spec, ())[0]]
+    w = spec.weights
+    pairs = w.pairs.values()
+    if spec.ngram and (w.same.ngram > 0 or any(r.ngram > 0 for r in pairs)):
+        named.append(("ngram", _body(spec, ngram_query(spec.text, spec.text_fields, filters=same))))
+    if spec.vector is not None:
+        named.append(("dense", _body(spec, _knn(spec, f))))
+    if w.cross.neutral > 0 or any(r.neutral > 0 for r in pairs):
+        other = [*f, {"bool": {"must_not": [{"term": {lang: spec.qlang}}]}}]
+        nq = neutral_query(spec.text, spec.text_fields, filters=other)
+        if nq is not None:
+            named.append(("neutral", _body(spec, nq)))
+            highlight_q.append(neutral_query(spec.text, spec.text_fields) or nq)
+            neutral = (spec.names.neutral(t) for t in spec.text_fields)
+            hl = [*hl, *(p for p in neutral if p not in hl)]
+    if spec.sparse_tokens and (w.same.sparse > 0 or w.cross.sparse > 0):
         sq = _sparse(spec, f)
         if sq is not None:
-            subs["sparse"] = sq
-        names = tuple(subs)
-        if mode == "rrf":
-            bodies = tuple(_body(spec, q) for q in subs.values())
-            return Request(mode, "msearch", names, bodies, "rrf", fetch=fetch)
-        weights = _server_weights(spec, names)
-        if mode == "bool":
-            should = [
-                _lex(spec, (), boost=weights["lexical"])[0],
-                _knn(spec, f, boost=weights["dense"]),
-            ]
-            if "sparse" in subs:
-                should.append({"bool": {"must": [_sparse(spec, ())], "boost": weights["sparse"]}})
-            q = {"bool": {"should": should, "minimum_should_match": 1}}
-            if f:
-                q["bool"]["filter"] = f
-            body = _body(spec, q)
-            return Request(mode, "search", names, (body,), "server", weights, fetch=fetch)
-        if len(subs) > HYBRID_MAX_QUERIES:  # pragma: no cover - we build at most 3
-            raise ValueError("hybrid takes at most 5 sub-queries")
-        body = _body(spec, {"hybrid": {"queries": list(subs.values())}})
-        params: dict[str, str] = {}
-        if spec.inline_pipeline or spec.pipeline_name is None:
-            body["search_pipeline"] = _pipeline(spec, [weights[n] for n in names])
-        else:
-            # stored pipelines use equal weights (see babelsearch.schema.pipelines)
-            params["search_pipeline"] = spec.pipeline_name
-            weights = {n: 1.0 / len(names) for n in names}
-        return Request(mode, "search", names, (body,), "server", weights, params, fetch)
-    if mode == "auto":
-        same = [*f, {"term": {spec.lang_field: spec.qlang}}]
-        lex, hl = _lex(spec, same)
-        named: list[tuple[str, dict[str, Any]]] = [("lexical", _body(spec, lex))]
-        highlight_q = [_lex(spec, ())[0]]
-        w = spec.weights
-        if spec.ngram and (w.same.ngram > 0 or any(r.ngram > 0 for r in w.pairs.values())):
-            named.append(
-                ("ngram", _body(spec, ngram_query(spec.text, spec.text_fields, filters=same)))
-            )
-        if spec.vector is not None:
-            named.append(("dense", _body(spec, _knn(spec, f))))
-        pairs = spec.weights.pairs.values()
-        if spec.weights.cross.neutral > 0 or any(r.neutral > 0 for r in pairs):
-            other = [*f, {"bool": {"must_not": [{"term": {spec.lang_field: spec.qlang}}]}}]
-            nq = neutral_query(spec.text, spec.text_fields, filters=other)
-            if nq is not None:
-                named.append(("neutral", _body(spec, nq)))
-                highlight_q.append(neutral_query(spec.text, spec.text_fields) or nq)
-                hl = [*hl, *(p for p in (f"{t}.neutral" for t in spec.text_fields) if p not in hl)]
-        if spec.sparse_tokens and (w.same.sparse > 0 or w.cross.sparse > 0):
-            sq = _sparse(spec, f)
-            if sq is not None:
-                named.append(("sparse", _body(spec, sq)))
-        names_ = tuple(n for n, _ in named)
-        hq = highlight_q[0] if len(highlight_q) == 1 else {"bool": {"should": highlight_q}}
-        fetch = _fetch(spec, hq, hl)
-        return Request(
-            mode, "msearch", names_, tuple(b for _, b in named), "language_aware", fetch=fetch
-        )
-    raise ValueError(f"unknown mode {mode!r}")
+            named.append(("sparse", _body(spec, sq)))
+    hq = highlight_q[0] if len(highlight_q) == 1 else {"bool": {"should": highlight_q}}
+    return _request(spec, "msearch", named, "language_aware", _fetch(spec, hq, hl))
+
+
+BUILDERS: Mapping[str, Callable[[SearchSpec], Request]] = {
+    "auto": _auto,
+    "bm25": _bm25,
+    "dense": _dense,
+    "sparse": _sparse_mode,
+    "hybrid": _hybrid,
+    "bool": _bool,
+    "rrf": _rrf,
+}
+"""Mode -> its pure builder; the keys are exactly :data:`MODES`."""
+
+
+def build_request(spec: SearchSpec) -> Request:
+    """The request for ``spec.mode``; see the module docstring for what each sends."""
+    builder = BUILDERS.get(spec.mode)
+    if builder is None:
+        raise ValueError(f"unknown mode {spec.mode!r}")
+    return builder(spec)
 
 
 def explain_request(req: Request) -> Request:
@@ -296,10 +365,12 @@ def explain_request(req: Request) -> Request:
         subs = [q]
     base = {k: v for k, v in body.items() if k not in ("query", "search_pipeline")}
     bodies = tuple({**base, "query": s} for s in subs)
-    return Request(req.mode, "msearch", req.names, bodies, req.fusion, req.weights, fetch=req.fetch)
+    return Request(
+        req.mode, "msearch", req.names, bodies, req.fusion, req.weights, {}, req.fetch, req.filters
+    )
 
 
-def _bool_subs(q: dict[str, Any]) -> list[dict[str, Any]]:
+def _bool_subs(q: Clause) -> list[Clause]:
     """The bool clauses as standalone queries (boost kept, filters added back)."""
     filters = q["bool"].get("filter", [])
     out = []
