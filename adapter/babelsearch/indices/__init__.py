@@ -59,5 +59,5 @@ def status(
 ) -> Status:
     """Alias, ``<alias>-v<N>`` indices with counts, and the write index's fingerprint."""
     ctx = Context.create(cfg, client, info, caps)
-    desired = desired_spec(ctx).meta["babelsearch"]["spec_hash"]
+    desired = desired_spec(ctx).layout["spec_hash"]
     return _status(cfg, ctx.client, desired, ctx.info.fingerprint)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from ..cluster import cluster_errors
 from ..config import Config
 from ..errors import MappingConflict
-from ..schema import parse_version
+from ..schema import index_meta, parse_version, write_index_of
 
 if TYPE_CHECKING:  # pragma: no cover
     from opensearchpy import OpenSearch
@@ -94,18 +94,7 @@ def live_state(client: OpenSearch, alias: str) -> LiveState:
         for name, body in resp.items()
         if parse_version(alias, str(name)) is not None or alias in (body.get("aliases") or {})
     }
-    in_alias = [n for n, b in indices.items() if alias in (b.get("aliases") or {})]
-    write = None
-    if len(in_alias) == 1:
-        write = in_alias[0]
-    else:
-        for n in in_alias:
-            if (indices[n]["aliases"][alias] or {}).get("is_write_index"):
-                write = n
-        if in_alias and write is None:
-            raise MappingConflict(
-                f"alias {alias!r} points to {sorted(in_alias)} and none is the write index"
-            )
+    write = write_index_of(alias, indices)
     return LiveState(alias=alias, indices=indices, write_index=write)
 
 
@@ -143,13 +132,6 @@ class Status:
             "desired_spec_hash": self.desired_spec_hash,
             "up_to_date": self.up_to_date,
         }
-
-
-def index_meta(body: dict[str, Any] | None) -> dict[str, Any]:
-    """``mappings._meta.babelsearch`` of a ``GET <index>`` entry (empty when absent):
-    the spec hash, encoder fingerprint, languages and sparse flag the index was built with."""
-    meta = (((body or {}).get("mappings") or {}).get("_meta") or {}).get("babelsearch") or {}
-    return dict(meta)
 
 
 def status(

@@ -216,7 +216,7 @@ def migrate(
         spec = desired_spec(ctx)
         old = index_meta(state.write_body)
         same_encoder = old.get("encoder") == ctx.info.fingerprint
-        same_spec = old.get("spec_hash") == spec.meta["babelsearch"]["spec_hash"]
+        same_spec = old.get("spec_hash") == spec.layout["spec_hash"]
         if same_encoder and same_spec and not force:
             with cluster_errors(cfg.cluster.url):
                 n = int(ctx.client.count(index=source)["count"])

@@ -182,7 +182,7 @@ def rollback(
                     f"{previous} was built with, or pass --force"
                 )
             notes.append(f"forced: {why}")
-        if meta.get("spec_hash") != desired_spec(ctx).meta["babelsearch"]["spec_hash"]:
+        if meta.get("spec_hash") != desired_spec(ctx).layout["spec_hash"]:
             notes.append(
                 f"{previous} does not match the configured spec (`babelsearch mappings plan` "
                 "shows how); queries still work, a later migrate rebuilds it"

@@ -12,6 +12,7 @@ from typing import Any
 
 from ..cluster import cluster_errors
 from ..errors import IngestError
+from ..schema import write_index_of
 
 __all__ = ["begin_backfill", "end_backfill", "write_index"]
 
@@ -19,16 +20,13 @@ _KEYS = ("index.refresh_interval", "index.number_of_replicas")
 
 
 def write_index(client: Any, alias: str) -> str:
-    """The concrete index an alias writes to."""
+    """The concrete index an alias writes to (the rule: :func:`schema.write_index_of`)."""
     with cluster_errors():
         resp = client.indices.get_alias(name=alias)
-    indices = list(resp)
-    if len(indices) == 1:
-        return str(indices[0])
-    for name, body in resp.items():
-        if (body.get("aliases", {}).get(alias) or {}).get("is_write_index"):
-            return str(name)
-    raise IngestError(f"alias {alias!r} points to several indices and none is the write index")
+    index = write_index_of(alias, resp)
+    if index is None:
+        raise IngestError(f"alias {alias!r} points to no index")
+    return index
 
 
 def begin_backfill(client: Any, alias: str, previous: dict[str, Any] | None) -> dict[str, Any]:

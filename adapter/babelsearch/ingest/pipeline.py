@@ -129,12 +129,12 @@ class Ingestor:
 
     def _check_fingerprint(self, client: Any, info: Any) -> None:
         from ..cluster import cluster_errors
+        from ..schema import index_meta
 
         with cluster_errors():
             resp = client.indices.get_mapping(index=self.cfg.index.name)
         for index, body in resp.items():
-            meta = ((body.get("mappings") or {}).get("_meta") or {}).get("babelsearch") or {}
-            stored = meta.get("encoder")
+            stored = index_meta(body).get("encoder")
             if stored and stored != info.fingerprint:
                 raise IngestError(
                     f"index {index} was built for encoder {stored}, but the configured encoder "

@@ -26,11 +26,13 @@ from .body import (
     versioned_name,
 )
 from .fields import SPACE_TYPES
+from .meta import META_KEY, index_meta, mappings_meta, write_index_of
 from .pipelines import PIPELINE_KINDS, pipeline_body, pipeline_names, pipeline_template
 from .plan import Change, CreateIndex, InPlaceUpdate, NeedsNewIndex, NothingToDo, Plan, plan_changes
 
 __all__ = [
     "BUILTIN_LANGUAGE_ANALYZERS",
+    "META_KEY",
     "NEUTRAL_ANALYZER",
     "PIPELINE_KINDS",
     "SPACE_TYPES",
@@ -47,6 +49,8 @@ __all__ = [
     "analyzer_for",
     "build_index_body",
     "build_index_spec",
+    "index_meta",
+    "mappings_meta",
     "neutral_analyzer",
     "parse_version",
     "pipeline_body",
@@ -56,4 +60,5 @@ __all__ = [
     "resolve_analyzer",
     "spec_hash",
     "versioned_name",
+    "write_index_of",
 ]

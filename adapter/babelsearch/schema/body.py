@@ -22,6 +22,7 @@ from .analyzers import (
     ngram_analyzer,
     resolve_analyzer,
 )
+from .meta import META_KEY
 
 __all__ = [
     "SPEC_VERSION",
@@ -74,6 +75,11 @@ class IndexSpec:
     meta: dict[str, Any]
     analyzers: dict[str, str]
     """Language -> analyzer name, for reports (``doctor``, ``mappings render``)."""
+
+    @property
+    def layout(self) -> dict[str, Any]:
+        """What ``_meta`` says this index is built with (spec hash, encoder, languages)."""
+        return dict(self.meta[META_KEY])
 
     def to_dict(self) -> dict[str, Any]:
         index_settings = {
@@ -147,7 +153,7 @@ def build_index_spec(cfg: Config, info: EncoderInfo, caps: Capabilities | None =
         dynamic["refresh_interval"] = cfg.index.refresh_interval
 
     meta = {
-        "babelsearch": {
+        META_KEY: {
             "spec_version": SPEC_VERSION,
             "encoder": info.fingerprint,
             "spec_hash": spec_hash(props, static),

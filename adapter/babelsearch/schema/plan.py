@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from .body import IndexSpec
+from .meta import mappings_meta
 
 __all__ = [
     "Change",
@@ -218,8 +219,8 @@ def plan_changes(desired: IndexSpec, live: Mapping[str, Any] | None, index: str)
     settings = _live_index_settings(live)
 
     # Encoder first: the single most important reason vectors must never be reused.
-    live_meta = (mappings.get("_meta") or {}).get("babelsearch") or {}
-    want_meta = desired.meta["babelsearch"]
+    live_meta = mappings_meta(mappings)
+    want_meta = desired.layout
     if not live_meta:
         d.add(
             "_meta", "the live index has no babelsearch _meta (not created by babelsearch?)", False
