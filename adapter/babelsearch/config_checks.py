@@ -13,11 +13,33 @@ from typing import TYPE_CHECKING
 
 from .config_encoders import ALIASES, KINDS, canonical_kind
 from .errors import ConfigError
+from .types import FieldNames
 
 if TYPE_CHECKING:
     from .config import Config
 
-__all__ = ["validate"]
+__all__ = ["METADATA_TYPES", "validate"]
+
+METADATA_TYPES = frozenset(
+    {
+        "keyword",
+        "text",
+        "integer",
+        "long",
+        "short",
+        "byte",
+        "float",
+        "double",
+        "half_float",
+        "date",
+        "boolean",
+        "ip",
+        "geo_point",
+    }
+)
+"""Types a metadata field may declare (those that need no extra mapping parameters);
+checked at load, rendered by :func:`babelsearch.schema.fields.metadata_field`, policed
+per record by :mod:`babelsearch.ingest.validate`."""
 
 _LANG = re.compile(r"^[a-z]{2,3}$")
 _INDEX_NAME = re.compile(r"^[a-z0-9][a-z0-9_\-]*$")
@@ -57,10 +79,16 @@ def _check_index_and_fields(cfg: Config) -> None:
             raise ConfigError(f"analyzers.{key}: language {key!r} is not in languages")
     if not cfg.fields.text:
         raise ConfigError("fields.text: at least one text field is required")
-    reserved = {"doc_id", "chunk_no", "lang", "embedding", "sparse"}
+    reserved = FieldNames(text_fields=()).reserved
     for f in (*cfg.fields.text, *cfg.fields.metadata):
         if f.startswith("_") or "." in f or not f or f in reserved:
             raise ConfigError(f"fields: {f!r} is not allowed as a field name")
+    for f, typ in cfg.fields.metadata.items():
+        if typ not in METADATA_TYPES:
+            raise ConfigError(
+                f"fields.metadata.{f}: type {typ!r} is not supported; choose one of "
+                f"{', '.join(sorted(METADATA_TYPES))}"
+            )
     if cfg.fields.tenant and cfg.fields.tenant not in cfg.fields.metadata:
         raise ConfigError(f"fields.tenant: {cfg.fields.tenant!r} must be a metadata field")
     if cfg.index.shards < 1:

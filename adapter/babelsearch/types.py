@@ -136,6 +136,13 @@ class FieldNames:
     dense_field: str = "embedding"
     sparse_field: str = "sparse"
 
+    @property
+    def reserved(self) -> frozenset[str]:
+        """The fields babelsearch writes itself; no user field may take these names."""
+        return frozenset(
+            {self.id_field, self.chunk_field, self.lang_field, self.dense_field, self.sparse_field}
+        )
+
     def text(self, field_name: str, lang: str) -> str:
         """``title`` + ``de`` -> ``title.de`` (an object property holding only German text)."""
         return f"{field_name}.{lang}"

@@ -43,7 +43,7 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 _CHUNK_LIKE = re.compile(r"#[0-9]+$")
 _LANG = re.compile(r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$")
 
-_INT_TYPES = {"integer", "long", "short", "byte", "unsigned_long"}
+_INT_TYPES = {"integer", "long", "short", "byte"}
 # Inclusive bounds: a value outside them would fail serialisation (orjson stops at
 # 64 bits) or the mapping, and must be this record's dead letter, not a fatal error.
 _INT_RANGE = {
@@ -51,10 +51,11 @@ _INT_RANGE = {
     "short": (-(2**15), 2**15 - 1),
     "integer": (-(2**31), 2**31 - 1),
     "long": (-(2**63), 2**63 - 1),
-    "unsigned_long": (0, 2**64 - 1),
 }
-_FLOAT_TYPES = {"float", "double", "half_float", "scaled_float"}
-_STR_TYPES = {"keyword", "text", "match_only_text", "wildcard", "constant_keyword"}
+_FLOAT_TYPES = {"float", "double", "half_float"}
+_STR_TYPES = {"keyword", "text"}
+# The types a config may declare are config_checks.METADATA_TYPES; ip and geo_point are
+# left to the mapping to police.
 
 
 @dataclass(frozen=True)
@@ -168,7 +169,7 @@ def _check_meta(name: str, typ: str, value: Any, coerce: bool) -> tuple[Any, str
                 return None, f"invalid_utf8: {name} is not valid Unicode"
             return value, None
         return None, bad
-    if t in ("date", "date_nanos"):
+    if t == "date":
         if isinstance(value, str) and value.strip():
             return value, None
         if isinstance(value, int) and not isinstance(value, bool):

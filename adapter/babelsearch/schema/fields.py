@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..config import DenseConfig
+from ..config_checks import METADATA_TYPES
 from ..errors import ConfigError
 from ..types import NEUTRAL, EncoderInfo
 
@@ -26,25 +27,6 @@ __all__ = [
 
 SPACE_TYPES: dict[str, str] = {"cosine": "cosinesimil", "dot": "innerproduct", "l2": "l2"}
 """Encoder similarity -> k-NN ``space_type``; the mapping never states it twice."""
-
-METADATA_TYPES = frozenset(
-    {
-        "keyword",
-        "text",
-        "integer",
-        "long",
-        "short",
-        "byte",
-        "float",
-        "double",
-        "half_float",
-        "date",
-        "boolean",
-        "ip",
-        "geo_point",
-    }
-)
-"""Types a metadata field may declare (those that need no extra parameters)."""
 
 _QUANTIZATION: dict[str, dict[str, dict[str, Any]]] = {
     # engine -> quantization option -> the method's ``encoder`` parameter
