@@ -448,3 +448,11 @@ def test_doctor_with_a_bad_config_is_one_line(tmp_path: Path, yaml_text: str, ne
     assert result.exit_code == 1
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"Error: {needle}"), result.output
+
+
+def test_unsupported_metadata_type_is_refused_at_load() -> None:
+    """Before: accepted at load, refused only when the mapping was rendered."""
+    with pytest.raises(ConfigError, match=r"fields\.metadata\.year: type 'unsigned_long'"):
+        parse_config({"fields": {"text": ["body"], "metadata": {"year": "unsigned_long"}}})
+    with pytest.raises(ConfigError, match="not allowed as a field name"):
+        parse_config({"fields": {"text": ["body"], "metadata": {"embedding": "keyword"}}})

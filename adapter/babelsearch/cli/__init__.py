@@ -98,8 +98,6 @@ def cli(ctx: click.Context, verbose: bool) -> None:
       babelsearch ingest docs.jsonl --config examples/multilingual.yaml
       babelsearch search "Wer hat das Telefon erfunden?" --config examples/multilingual.yaml
     """
-    ctx.ensure_object(dict)
-    ctx.obj["verbose"] = verbose
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
