@@ -181,6 +181,13 @@ def rate(phase: dict[str, Any]) -> float:
     return phase["docs"] / phase["seconds"] if phase["seconds"] else 0.0
 
 
+def _own_cpu_ms(run: dict[str, dict[str, Any]], phase: str) -> float:
+    """CPU milliseconds per passage that ``phase`` spent beyond the encoder alone."""
+    n = max(1, int(run[phase].get("indexed_count") or run["encoder"].get("docs") or 1))
+    extra = float(run[phase]["cpu_seconds"]) - float(run["encoder"]["cpu_seconds"])
+    return 1000.0 * extra / n
+
+
 def summarize(runs: list[dict[str, dict[str, Any]]]) -> dict[str, Any]:
     """Median docs/s per phase and the two target ratios (each ratio: median over repeats)."""
     phases = ("encoder", "bulk", "bulk_gzip", "ingest", "naive")
@@ -198,7 +205,15 @@ def summarize(runs: list[dict[str, dict[str, Any]]]) -> dict[str, Any]:
         "ratio_bulk_gzip_vs_bulk": round(
             common.median([rate(r["bulk_gzip"]) / rate(r["bulk"]) for r in runs]), 3
         ),
-        "targets": {"ingest_vs_min_encoder_bulk": 0.8, "ingest_vs_naive": 1.5},
+        "targets": {"ingest_vs_min_encoder_bulk": 0.9, "ingest_vs_naive": 1.3},
+        # babelsearch's own CPU: the ingest process's CPU less what the encoder alone
+        # spent on the same passages (reading, detection, chunking, serializing, sending)
+        "own_cpu_ms_per_passage": round(
+            common.median([_own_cpu_ms(r, "ingest") for r in runs]), 4
+        ),
+        "naive_own_cpu_ms_per_passage": round(
+            common.median([_own_cpu_ms(r, "naive") for r in runs]), 4
+        ),
         "ingest_rss_peak_mib": max(r["ingest"]["rss_peak_mib"] for r in runs),
         "ingest_rss_first_half_max_mib": round(max(first), 1),
         "ingest_rss_second_half_max_mib": round(max(half), 1),
@@ -316,8 +331,10 @@ def main(argv: list[str] | None = None) -> int:
     plot(result, args.out.with_suffix(".png"))
     s = result["summary"]
     print(f"docs/s (median): {s['docs_per_s']}")
-    print(f"ingest / min(encoder, bulk) = {s['ratio_ingest_vs_min_encoder_bulk']}  (target 0.8)")
-    print(f"ingest / naive = {s['ratio_ingest_vs_naive']}  (target 1.5)")
+    print(f"ingest / min(encoder, bulk) = {s['ratio_ingest_vs_min_encoder_bulk']}  (target 0.9)")
+    print(f"ingest / naive = {s['ratio_ingest_vs_naive']}  (target 1.3, node on other cores)")
+    print(f"own CPU per passage: ingest {s['own_cpu_ms_per_passage']} ms, "
+          f"naive {s['naive_own_cpu_ms_per_passage']} ms")  # fmt: skip
     print(f"wrote {args.out.with_suffix('.json')} and {args.out.with_suffix('.png')}")
     return 0
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .config import ClusterConfig, Config, load_config, parse_config
+from .config import ClusterConfig, Config, load_config
 from .errors import BabelsearchError, ClusterError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -45,52 +45,17 @@ __all__ = [
 DEMO_INDEX = "babelsearch-demo"
 EXAMPLE_CONFIG = Path("examples") / "multilingual.yaml"
 
-# The same spec as examples/multilingual.yaml, for an installed wheel run outside a
-# checkout (no examples/ next to the CWD). tests/docs/test_quickstart.py keeps the two
-# equal, so editing one without the other fails the suite.
-_BUILTIN: dict[str, Any] = {
-    "index": {"name": DEMO_INDEX, "shards": 1, "replicas": 0},
-    "languages": [
-        "en",
-        "de",
-        "fr",
-        "es",
-        "it",
-        "pt",
-        "nl",
-        "ru",
-        "ar",
-        "zh",
-        "ja",
-        "ko",
-        "hi",
-        "tr",
-        "el",
-        "th",
-        "vi",
-        "pl",
-        "sv",
-    ],
-    "analyzers": {"vi": "standard", "pl": "standard"},
-    "fields": {
-        "id": "id",
-        "lang": "lang",
-        "text": ["title", "body"],
-        "metadata": {"topic": "keyword", "published": "date"},
-    },
-    "encoder": {"kind": "use"},
-    "dense": {"engine": "lucene", "m": 16, "ef_construction": 128},
-    "sparse": True,
-    "cluster": {"url": "http://127.0.0.1:9200"},
-}
-
-
 _BUILTIN_SOURCE = "built-in reference spec"
 
 
 def builtin_config() -> Config:
-    """The reference spec built in code (used when ``examples/multilingual.yaml`` is absent)."""
-    return parse_config(_BUILTIN)
+    """The reference spec, ``examples/multilingual.yaml`` as shipped inside the wheel
+    (``babelsearch._examples``): one file, whether or not a checkout is at hand."""
+    import dataclasses
+    from importlib.resources import as_file, files
+
+    with as_file(files("babelsearch._examples").joinpath("multilingual.yaml")) as path:
+        return dataclasses.replace(load_config(path), source_path=None)
 
 
 def demo_config(path: str | Path | None = None) -> Config:
@@ -167,14 +132,7 @@ class DemoRow:
             "first_relevant_rank": self.first_relevant_rank,
             "took_ms": round(self.took_ms, 1),
             "hits": [
-                {
-                    "rank": n,
-                    "id": h.id,
-                    "lang": h.lang,
-                    "title": _title(h),
-                    "score": h.score,
-                    "relevant": h.id in self.relevant,
-                }
+                {"rank": n, **_summary(h), "relevant": h.id in self.relevant}
                 for n, h in enumerate(self.hits, 1)
             ],
         }
@@ -204,11 +162,14 @@ class QuickstartResult:
         }
 
 
-def _title(hit: Hit) -> str:
-    title = hit.source.get("title")
-    if isinstance(title, dict):  # the indexed shape: {"<lang>": text, "neutral": text}
-        title = title.get("neutral") or next(iter(title.values()), "")
-    return str(title or "")
+_TITLE = ("title",)
+"""The demo's display field (:func:`babelsearch.query.hit_title` picks its language)."""
+
+
+def _summary(hit: Hit) -> dict[str, Any]:
+    """The demo's view of a hit: :meth:`Hit.to_dict` cut to id, language, title, score."""
+    d = hit.to_dict(_TITLE)
+    return {key: d[key] for key in ("id", "lang", "title", "score")}
 
 
 def _recreate(cfg: Config, client: OpenSearch, info: Any) -> None:
@@ -319,7 +280,7 @@ def render_table(result: QuickstartResult, config_hint: str | None = None) -> st
             mark = "*" if hit.id in row.relevant else " "
             lines.append(
                 f" {mark}{n:>2}  {_clip(hit.id, 14):<14} {hit.lang:<4}  {hit.score:>7.3f}  "
-                f"{_clip(_title(hit), 60)}"
+                f"{_clip(_summary(hit)['title'], 60)}"
             )
         if not row.hits:
             lines.append("   (no hits)")

@@ -14,8 +14,9 @@ from babelsearch.query.fusion import (
     reciprocal_rank,
     weighted_mean,
 )
-from babelsearch.query.results import collect, hits_of, page_of
+from babelsearch.query.page import hits_of, page_of
 from babelsearch.query.weights import FusionWeights
+from babelsearch.query.wire import collect
 
 
 def resp(hits: list[tuple[str, float, str]]) -> dict:

@@ -12,13 +12,13 @@ from typing import Any, TypeVar
 
 import click
 
+from ..config_search import MODES
 from .common import config_options, handle_errors
 
 __all__ = ["command"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-_MODES = ("bm25", "dense", "sparse", "hybrid", "bool", "rrf", "auto")
 _SETTINGS = ("mono", "cross", "pool")
 
 
@@ -70,7 +70,7 @@ def _eval_options(func: F) -> F:
         ),
         click.option("--langs", multiple=True, help="Languages (space- or comma-separated)."),
         click.option(
-            "--modes", multiple=True, help=f"Subset of {', '.join(_MODES)} (default: all)."
+            "--modes", multiple=True, help=f"Subset of {', '.join(MODES)} (default: all)."
         ),
         click.option(
             "--settings", multiple=True, help="Subset of mono, cross, pool (default: all)."

@@ -94,7 +94,7 @@ class Run:
             client, self.cfg.index.name, bulk, block_hint=self.ctx.block_hint
         )
         # what earlier writes left (older, longer versions) must be visible to the lookup
-        self.sink.call(lambda: client.indices.refresh(index=self.cfg.index.name), "refresh")
+        self._refresh(client)
         if self.ctx.backfill:
             from .backfill import begin_backfill
 
@@ -132,8 +132,7 @@ class Run:
                     end_backfill(client, books.restore)
                     books.restore = None
                 elif done:
-                    alias = self.cfg.index.name
-                    self.sink.call(lambda: client.indices.refresh(index=alias), "refresh")
+                    self._refresh(client)
             finally:
                 books.maybe_checkpoint(force=True, complete=done)
         if self.fatal is not None:
@@ -143,6 +142,18 @@ class Run:
                 f"ingest failed: {type(self.fatal).__name__}: {self.fatal}"
             ) from self.fatal
         return books.report(started)
+
+    def _refresh(self, client: Any) -> None:
+        """Refresh the alias; a role allowed to write but not to refresh still loads
+        (its writes become visible at the index's own refresh interval)."""
+        from ..errors import ClusterAuthError
+
+        alias = self.cfg.index.name
+        assert self.sink is not None
+        try:
+            self.sink.call(lambda: client.indices.refresh(index=alias), "refresh")
+        except ClusterAuthError as exc:
+            log.info("not refreshing %s: %s", alias, exc)
 
     def _put(self, q: queue.Queue[Any], item: Any, *, force: bool = False) -> None:
         while True:

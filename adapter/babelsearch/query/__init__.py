@@ -1,16 +1,21 @@
 """The hybrid query builder and search API.
 
-Pure builders (:mod:`.lexical`, :mod:`.dense`, :mod:`.sparse`, :mod:`.filters`,
-:mod:`.builder`) render request bodies as dicts; :mod:`.fusion` and :mod:`.results`
-fuse and page results without I/O; :mod:`.searcher` is the thin sync/async I/O.
+A search is a pure :class:`SearchPlan` (:mod:`.plan`) built from the spec (config,
+capabilities, encoder info) and a :class:`SearchRequest` (:mod:`.request`), run by one
+of two thin drivers (:mod:`.searcher`). Pure builders (:mod:`.lexical`, :mod:`.dense`,
+:mod:`.sparse`, :mod:`.filters`, :mod:`.builder`) render request bodies as dicts;
+:mod:`.wire` reads and writes the wire format, :mod:`.fusion` fuses and :mod:`.page`
+pages and assembles hits, all without I/O.
 """
 
 from __future__ import annotations
 
 from .builder import MODES, Request, SearchSpec, build_request
-from .filters import build_filters
+from .filters import build_filters, parse_filter_args
 from .modes import available_modes, resolve_mode
-from .results import Hit, SearchResult
+from .page import Hit, SearchResult, hit_title
+from .plan import SearchContext, SearchPlan
+from .request import SearchRequest
 from .searcher import AsyncSearcher, Searcher
 from .weights import DEFAULT_WEIGHTS, FusionWeights
 
@@ -21,11 +26,16 @@ __all__ = [
     "FusionWeights",
     "Hit",
     "Request",
+    "SearchContext",
+    "SearchPlan",
+    "SearchRequest",
     "SearchResult",
     "SearchSpec",
     "Searcher",
     "available_modes",
     "build_filters",
     "build_request",
+    "hit_title",
+    "parse_filter_args",
     "resolve_mode",
 ]

@@ -10,14 +10,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from ..types import FieldNames
+
 __all__ = ["knn_query"]
+
+_DENSE_FIELD = FieldNames(text_fields=()).dense_field
 
 
 def knn_query(
     vector: Sequence[float],
     k: int,
     *,
-    field: str = "embedding",
+    field: str = _DENSE_FIELD,
     filters: Sequence[dict[str, Any]] = (),
     boost: float | None = None,
     ef_search: int | None = None,

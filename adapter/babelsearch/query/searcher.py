@@ -1,44 +1,33 @@
-"""The thin I/O layer: ``Searcher`` (sync) and ``AsyncSearcher`` (asyncio).
+"""The thin I/O drivers: ``Searcher`` (sync) and ``AsyncSearcher`` (asyncio).
 
-Each search is prepare (pure: validate, resolve the language, encode, build the body)
--> rank (one round trip: ids and scores of the candidate window; a second only for
-``explain`` of server-fused modes) -> fuse (pure: fuse, de-duplicate, page) -> fetch
-(one round trip: the page's sources and highlights) -> hits (pure). Both classes share
-every pure step, so they return the same hits for the same query. Bodies are
-serialized with orjson.
+Each search is plan (pure, :mod:`babelsearch.query.plan`: check, resolve the mode and
+filters; the query's language and encoding are looked up on the way) -> rank (one
+round trip: ids and scores of the candidate window; a second only for ``explain`` of
+server-fused modes) -> :meth:`SearchPlan.finish` (pure: fuse, de-duplicate, page) ->
+fetch (one round trip: the page's sources and highlights) -> hits (pure). The two
+drivers share the planning (:class:`_Base`) and the error translation
+(:meth:`_Base._errors`); they differ only in ``await``, so they return the same hits
+for the same plan. Bodies are serialized with orjson (:mod:`babelsearch.query.wire`).
 """
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import orjson
 
 from ..config import Config
-from ..errors import QueryError
-from ..schema import pipeline_names
 from ..types import Capabilities, EncoderInfo
-from .builder import Request, SearchSpec, build_request, explain_request, fetch_body
-from .filters import build_filters
-from .fusion import Candidate, Fused
-from .modes import resolve_mode
-from .results import (
-    SearchResult,
-    check_msearch,
-    collect,
-    explain_server,
-    fuse,
-    hits_of,
-    msearch_body,
-    page_of,
-)
+from .builder import Request
+from .page import RankedPage, SearchResult
+from .plan import Resolved, SearchContext, SearchPlan, build_plan, resolve
+from .request import SearchRequest, check_lang
 from .weights import FusionWeights
+from .wire import check_msearch, msearch_args, search_args
 
 if TYPE_CHECKING:  # pragma: no cover
     from opensearchpy import AsyncOpenSearch, OpenSearch
@@ -48,34 +37,9 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["AsyncSearcher", "Searcher"]
 
-_LANG = re.compile(r"^[a-z]{2,3}$")
-
-
-@dataclass(frozen=True)
-class _Prepared:
-    request: Request
-    qlang: str
-    k: int
-    page: int
-    explain: bool
-    started: float
-
-
-@dataclass(frozen=True)
-class _Ranked:
-    """The fused page (chunk ids and scores) before its sources are fetched."""
-
-    page: list[Fused]
-    candidates: dict[str, Candidate]
-    total: int
-
-    def fetch(self, req: Request) -> dict[str, Any] | None:
-        """The fetch body for the page, or ``None`` when the page is empty."""
-        return fetch_body(req, [f.chunk_id for f in self.page]) if self.page else None
-
 
 class _Base:
-    """Validation, language, encoding, body building and result processing."""
+    """What both drivers share: collaborators, planning and error translation."""
 
     def __init__(
         self,
@@ -118,133 +82,44 @@ class _Base:
         from ..lang import get_detector, resolve_language
 
         if lang is not None:
-            if not _LANG.match(lang):
-                raise QueryError(f"lang: {lang!r} is not an ISO 639-1 code like 'en'")
-            return lang
+            return check_lang(lang)
         with self._lock:
             if self._detector is None:
                 self._detector = get_detector(self.cfg.ingest.detection)
             det = self._detector
         return resolve_language(text, None, det, self.cfg.ingest.detection)
 
-    # -- prepare ------------------------------------------------------------------------
-    def _validate(self, text: str, k: int, page: int) -> None:
-        if not isinstance(text, str) or not text.strip():
-            raise QueryError("the query text is empty")
-        max_k = self.cfg.search.max_k
-        if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= max_k:
-            raise QueryError(f"k must be between 1 and {max_k} (search.max_k), got {k!r}")
-        if not isinstance(page, int) or isinstance(page, bool) or page < 1:
-            raise QueryError(f"page must be 1 or more, got {page!r}")
-        window = self.cfg.search.candidates
-        if k * page > window:
-            raise QueryError(
-                f"page {page} of {k} reaches rank {k * page}, beyond the candidate window "
-                f"of {window} (search.candidates)"
-            )
+    def _encode(
+        self, text: str, resolved: Resolved
+    ) -> tuple[list[float] | None, dict[str, float] | None]:
+        """The query's dense vector and sparse weights, only those the mode needs."""
+        if not (resolved.dense or resolved.sparse):
+            return None, None
+        enc = self._get_encoder().encode_queries([text])
+        # 7 decimals (cosine error < 1e-6) halve the body against float64 reprs
+        vector = np.round(enc.dense[0], 7).tolist() if resolved.dense else None
+        tokens = dict(enc.sparse[0]) if resolved.sparse and enc.sparse else None
+        return vector, tokens
 
-    def _prepare(
-        self,
-        caps: Capabilities,
-        text: str,
-        lang: str | None,
-        mode: str,
-        k: int,
-        filters: Mapping[str, Any] | None,
-        explain: bool,
-        page: int,
-        source_includes: Sequence[str] | None,
-        highlight: bool = True,
-    ) -> _Prepared:
-        started = time.perf_counter()
-        self._validate(text, k, page)
-        cfg = self.cfg
-        info = self.info
-        sparse_ok = bool(info.sparse and cfg.sparse)
-        concrete = resolve_mode(mode, caps, sparse_ok)
-        clauses = build_filters(cfg, filters)
-        qlang = self._query_lang(text, lang)
-        vector: list[float] | None = None
-        tokens: dict[str, float] | None = None
-        needs_dense = concrete in ("dense", "hybrid", "bool", "rrf", "auto")
-        needs_sparse = sparse_ok and concrete in ("sparse", "hybrid", "bool", "rrf", "auto")
-        if concrete == "auto" and not (self.weights.same.sparse or self.weights.cross.sparse):
-            needs_sparse = False
-        if needs_dense or needs_sparse:
-            enc = self._get_encoder().encode_queries([text])
-            # 7 decimals (cosine error < 1e-6) halve the body against float64 reprs
-            vector = np.round(enc.dense[0], 7).tolist() if needs_dense else None
-            if needs_sparse and enc.sparse:
-                tokens = dict(enc.sparse[0])
-        if source_includes is not None:
-            for f in source_includes:
-                if not isinstance(f, str) or not f or f.startswith("_"):
-                    raise QueryError(f"source_includes: {f!r} is not a field name")
-        spec = SearchSpec(
-            mode=concrete,
-            text=text,
-            qlang=qlang,
-            text_fields=tuple(cfg.fields.text),
-            languages=tuple(cfg.languages),
-            window=cfg.search.candidates,
-            filters=tuple(clauses),
-            vector=vector,
-            sparse_tokens=tokens,
-            neural_sparse=caps.neural_sparse,
-            weights=self.weights,
-            normalization=cfg.search.normalization,
-            source_includes=tuple(source_includes) if source_includes is not None else None,
-            pipeline_name=pipeline_names(self.alias)[cfg.search.normalization],
-            highlight=highlight,
-            ngram=cfg.lexical.ngram,
-            ef_search=cfg.dense.ef_search,
-        )
-        if concrete == "sparse" and not tokens:
-            raise QueryError("the encoder gave no sparse weights for this query")
-        return _Prepared(build_request(spec), qlang, k, page, explain, started)
+    # -- plan (pure, apart from language detection and encoding) ------------------------
+    def _plan(self, req: SearchRequest, caps: Capabilities) -> SearchPlan:
+        ctx = SearchContext(self.cfg, caps, self.info, self.weights)
+        resolved = resolve(ctx, req)
+        qlang = self._query_lang(req.text, req.lang)
+        vector, tokens = self._encode(req.text, resolved)
+        return build_plan(ctx, req, resolved, qlang=qlang, vector=vector, tokens=tokens)
 
-    # -- process ------------------------------------------------------------------------
-    def _rank(
-        self,
-        prep: _Prepared,
-        responses: Sequence[Mapping[str, Any]],
-        explain_responses: Sequence[Mapping[str, Any]] | None,
-    ) -> _Ranked:
-        req = prep.request
-        names = req.names if req.kind == "msearch" else (req.mode,)
-        cands, ranked = collect(names, responses)
-        fused = fuse(
-            req,
-            cands,
-            ranked,
-            qlang=prep.qlang,
-            weights=self.weights,
-            covers=self.info.covers,
-            rrf_k=self.cfg.search.rrf_k,
-            explain=prep.explain,
-        )
-        if prep.explain and explain_responses is not None:
-            _, sub_ranked = collect(req.names, explain_responses)
-            fused = explain_server(
-                req, fused, sub_ranked, normalization=self.cfg.search.normalization
-            )
-        page, total = page_of(fused, cands, k=prep.k, page=prep.page)
-        return _Ranked(page, cands, total)
+    def _errors(self) -> AbstractContextManager[None]:
+        """The one error translation of both drivers: opensearch-py exceptions and a raw
+        :class:`ssl.SSLError` become :mod:`babelsearch.errors` (see
+        :func:`babelsearch.cluster.cluster_errors`)."""
+        from ..cluster import cluster_errors
 
-    def _result(
-        self, prep: _Prepared, ranked: _Ranked, fetched: Mapping[str, Any] | None
-    ) -> SearchResult:
-        hits = hits_of(ranked.page, ranked.candidates, fetched, explain=prep.explain)
-        took = (time.perf_counter() - prep.started) * 1000.0
-        return SearchResult(
-            hits=hits,
-            mode=prep.request.mode,
-            query_lang=prep.qlang,
-            took_ms=round(took, 3),
-            page=prep.page,
-            k=prep.k,
-            candidates=ranked.total,
-        )
+        return cluster_errors(self.cfg.cluster.url)
+
+
+def _since(started: float) -> float:
+    return (time.perf_counter() - started) * 1000.0
 
 
 class Searcher(_Base):
@@ -280,21 +155,29 @@ class Searcher(_Base):
                 self._caps = capabilities(self.client)
             return self._caps
 
-    def _run(self, req: Request) -> list[Mapping[str, Any]]:
-        from ..cluster import cluster_errors
+    def plan(self, request: SearchRequest) -> SearchPlan:
+        """The pure plan of ``request`` (detects the language and encodes the query)."""
+        return self._plan(request, self.capabilities())
 
-        with cluster_errors(self.cfg.cluster.url):
+    def _send(self, req: Request) -> list[Mapping[str, Any]]:
+        with self._errors():
             if req.kind == "msearch":
-                resp = self.client.msearch(body=msearch_body(self.alias, req.bodies))
-                return check_msearch(resp)
-            return [self._search_one(req.bodies[0], req.params)]
+                return check_msearch(self.client.msearch(**msearch_args(self.alias, req.bodies)))
+            return [self.client.search(**search_args(self.alias, req.bodies[0], req.params))]
 
-    def _search_one(self, body: Mapping[str, Any], params: Mapping[str, str]) -> Any:
-        from ..cluster import cluster_errors
+    def _fetch(self, body: Mapping[str, Any]) -> Any:
+        with self._errors():
+            return self.client.search(**search_args(self.alias, body))
 
-        with cluster_errors(self.cfg.cluster.url):
-            data = orjson.dumps(body).decode()
-            return self.client.search(index=self.alias, body=data, params=dict(params))
+    def execute(self, plan: SearchPlan, *, started: float | None = None) -> SearchResult:
+        """Run ``plan``: rank, finish, fetch, hits (``started``: when the search began)."""
+        t0 = time.perf_counter() if started is None else started
+        responses = self._send(plan.request)
+        extra = None if plan.explain_request is None else self._send(plan.explain_request)
+        ranked = plan.finish(responses, extra)
+        body = plan.fetch_body(ranked)
+        fetched = None if body is None else self._fetch(body)
+        return plan.result(ranked, fetched, _since(t0))
 
     def search(
         self,
@@ -311,18 +194,27 @@ class Searcher(_Base):
         """Search; see :mod:`babelsearch.query.builder` for what each mode sends.
 
         ``highlight=False`` skips highlighting (evaluation, id-only callers)."""
+        req = SearchRequest(text, lang, mode, k, filters, explain, page, source_includes, highlight)
+        req.check(self.cfg.search)  # a bad k is reported even when the cluster is down
         caps = self.capabilities()
-        prep = self._prepare(
-            caps, text, lang, mode, k, filters, explain, page, source_includes, highlight
-        )
-        responses = self._run(prep.request)
-        extra = None
-        if explain and prep.request.fusion == "server" and len(prep.request.names) > 1:
-            extra = self._run(explain_request(prep.request))
-        ranked = self._rank(prep, responses, extra)
-        body = ranked.fetch(prep.request)
-        fetched = self._search_one(body, {}) if body is not None else None
-        return self._result(prep, ranked, fetched)
+        started = time.perf_counter()  # took_ms: planning and the round trips, as before
+        return self.execute(self._plan(req, caps), started=started)
+
+    # -- the step API of benchmarks/query.py (it times each step); not public ------------
+    def _prepare(self, caps: Capabilities, text: str, *args: Any) -> SearchPlan:
+        return self._plan(SearchRequest(text, *args), caps)
+
+    def _run(self, req: Request) -> list[Mapping[str, Any]]:
+        return self._send(req)
+
+    def _rank(self, plan: SearchPlan, responses: Sequence[Mapping[str, Any]], extra: Any) -> _Steps:
+        return _Steps(plan, plan.finish(responses, extra))
+
+    def _search_one(self, body: Mapping[str, Any], params: Mapping[str, str]) -> Any:
+        return self._fetch(body)
+
+    def _result(self, plan: SearchPlan, steps: _Steps, fetched: Any) -> SearchResult:
+        return plan.result(steps.ranked, fetched, 0.0)
 
     def close(self) -> None:
         if self._owns_client:
@@ -335,10 +227,21 @@ class Searcher(_Base):
         self.close()
 
 
+class _Steps:
+    """``Searcher._rank``'s answer for benchmarks/query.py: the page and its fetch."""
+
+    def __init__(self, plan: SearchPlan, ranked: RankedPage) -> None:
+        self.plan, self.ranked = plan, ranked
+
+    def fetch(self, _req: Request) -> dict[str, Any] | None:
+        return self.plan.fetch_body(self.ranked)
+
+
 class AsyncSearcher(_Base):
     """The same API on :class:`opensearchpy.AsyncOpenSearch`; returns the same hits.
 
-    Query encoding runs in a worker thread so the event loop is not blocked.
+    Planning (language detection, query encoding) runs in a worker thread so the event
+    loop is not blocked.
     """
 
     def __init__(
@@ -365,29 +268,33 @@ class AsyncSearcher(_Base):
             self._caps = await capabilities_async(self.client)
         return self._caps
 
-    async def _run(self, req: Request) -> list[Mapping[str, Any]]:
-        from opensearchpy import exceptions as ox
+    async def plan(self, request: SearchRequest) -> SearchPlan:
+        """See :meth:`Searcher.plan`."""
+        import asyncio
 
-        from ..cluster import translate_error
+        caps = await self.capabilities()
+        return await asyncio.to_thread(self._plan, request, caps)
 
-        try:
+    async def _send(self, req: Request) -> list[Mapping[str, Any]]:
+        with self._errors():
             if req.kind == "msearch":
-                resp = await self.client.msearch(body=msearch_body(self.alias, req.bodies))
+                resp = await self.client.msearch(**msearch_args(self.alias, req.bodies))
                 return check_msearch(resp)
-            return [await self._search_one(req.bodies[0], req.params)]
-        except ox.OpenSearchException as exc:
-            raise translate_error(exc, url=self.cfg.cluster.url) from exc
+            return [await self.client.search(**search_args(self.alias, req.bodies[0], req.params))]
 
-    async def _search_one(self, body: Mapping[str, Any], params: Mapping[str, str]) -> Any:
-        from opensearchpy import exceptions as ox
+    async def _fetch(self, body: Mapping[str, Any]) -> Any:
+        with self._errors():
+            return await self.client.search(**search_args(self.alias, body))
 
-        from ..cluster import translate_error
-
-        try:
-            data = orjson.dumps(body).decode()
-            return await self.client.search(index=self.alias, body=data, params=dict(params))
-        except ox.OpenSearchException as exc:
-            raise translate_error(exc, url=self.cfg.cluster.url) from exc
+    async def execute(self, plan: SearchPlan, *, started: float | None = None) -> SearchResult:
+        """See :meth:`Searcher.execute`."""
+        t0 = time.perf_counter() if started is None else started
+        responses = await self._send(plan.request)
+        extra = None if plan.explain_request is None else await self._send(plan.explain_request)
+        ranked = plan.finish(responses, extra)
+        body = plan.fetch_body(ranked)
+        fetched = None if body is None else await self._fetch(body)
+        return plan.result(ranked, fetched, _since(t0))
 
     async def search(
         self,
@@ -404,28 +311,12 @@ class AsyncSearcher(_Base):
         """See :meth:`Searcher.search`."""
         import asyncio
 
+        req = SearchRequest(text, lang, mode, k, filters, explain, page, source_includes, highlight)
+        req.check(self.cfg.search)
         caps = await self.capabilities()
-        prep = await asyncio.to_thread(
-            self._prepare,
-            caps,
-            text,
-            lang,
-            mode,
-            k,
-            filters,
-            explain,
-            page,
-            source_includes,
-            highlight,
-        )
-        responses = await self._run(prep.request)
-        extra = None
-        if explain and prep.request.fusion == "server" and len(prep.request.names) > 1:
-            extra = await self._run(explain_request(prep.request))
-        ranked = self._rank(prep, responses, extra)
-        body = ranked.fetch(prep.request)
-        fetched = await self._search_one(body, {}) if body is not None else None
-        return self._result(prep, ranked, fetched)
+        started = time.perf_counter()
+        plan = await asyncio.to_thread(self._plan, req, caps)
+        return await self.execute(plan, started=started)
 
     async def close(self) -> None:
         if self._owns_client:

@@ -13,7 +13,11 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ..types import FieldNames
+
 __all__ = ["neural_sparse_query", "rank_feature_query", "safe_feature_token"]
+
+_SPARSE_FIELD = FieldNames(text_fields=()).sparse_field
 
 _SAFE = re.compile(r"^[^\s._*?\\/\"'][^\s.*?\\/\"']{0,99}$")
 
@@ -38,7 +42,7 @@ def _wrap(query: dict[str, Any], filters: Sequence[dict[str, Any]]) -> dict[str,
 def neural_sparse_query(
     tokens: Mapping[str, float],
     *,
-    field: str = "sparse",
+    field: str = _SPARSE_FIELD,
     filters: Sequence[dict[str, Any]] = (),
     max_tokens: int = 256,
 ) -> dict[str, Any]:
@@ -50,7 +54,7 @@ def neural_sparse_query(
 def rank_feature_query(
     tokens: Mapping[str, float],
     *,
-    field: str = "sparse",
+    field: str = _SPARSE_FIELD,
     filters: Sequence[dict[str, Any]] = (),
     max_tokens: int = 64,
 ) -> dict[str, Any]:
