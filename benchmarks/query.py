@@ -248,30 +248,31 @@ def client_overhead(
     ``finish``: collect, fuse, page, build the fetch body, join the fetched hits.
     Response parsing by opensearch-py is part of the round trips and not counted.
     """
-    from babelsearch.query.results import msearch_body
+    from babelsearch.query import SearchRequest
+    from babelsearch.query.wire import msearch_body
 
-    caps = searcher.capabilities()
+    searcher.capabilities()  # cached: the timed steps never ask the cluster
     parts: dict[str, list[float]] = {"prepare": [], "serialize": [], "finish": [], "total": []}
     for lang, q in queries:
         t0 = time.perf_counter()
-        prep = searcher._prepare(caps, q, lang, mode, 10, None, False, 1, None)
+        plan = searcher.plan(SearchRequest(q, lang, mode, 10))
         t1 = time.perf_counter()
-        req = prep.request
+        req = plan.request
         if req.kind == "msearch":
             msearch_body(searcher.alias, req.bodies)
         else:
             orjson.dumps(req.bodies[0]).decode()
         t2 = time.perf_counter()
-        responses = searcher._run(req)
+        responses = searcher._send(req)
         t3 = time.perf_counter()
-        ranked = searcher._rank(prep, responses, None)
-        fetch = ranked.fetch(req)
+        ranked = plan.finish(responses)
+        fetch = plan.fetch_body(ranked)
         t4 = time.perf_counter()
         orjson.dumps(fetch).decode()
         t5 = time.perf_counter()
-        fetched = searcher._search_one(fetch, {}) if fetch is not None else None
+        fetched = searcher._fetch(fetch) if fetch is not None else None
         t6 = time.perf_counter()
-        searcher._result(prep, ranked, fetched)
+        plan.result(ranked, fetched, 0.0)
         t7 = time.perf_counter()
         timed = {"prepare": t1 - t0, "serialize": t2 - t1 + t5 - t4, "finish": t4 - t3 + t7 - t6}
         for name, dt in timed.items():
@@ -283,20 +284,21 @@ def client_overhead(
 def server_took(searcher: Any, queries: list[tuple[str, str]]) -> dict[str, Any]:
     """Server ``took`` (ms, p50) of each phase: the ranking request (for ``auto`` each
     ``_msearch`` body) and the fetch of the page: where the server's time goes."""
-    caps = searcher.capabilities()
+    from babelsearch.query import SearchRequest
+
     out: dict[str, Any] = {}
     for mode in ("bm25", "dense", "auto"):
         times: dict[str, list[float]] = {}
         for lang, q in queries:
-            prep = searcher._prepare(caps, q, lang, mode, 10, None, False, 1, None)
-            req = prep.request
-            responses = searcher._run(req)
+            plan = searcher.plan(SearchRequest(q, lang, mode, 10))
+            req = plan.request
+            responses = searcher._send(req)
             names = req.names if req.kind == "msearch" else (mode,)
             for name, resp in zip(names, responses, strict=True):
                 times.setdefault(name, []).append(float(resp["took"]))
-            fetch = searcher._rank(prep, responses, None).fetch(req)
+            fetch = plan.fetch_body(plan.finish(responses))
             if fetch is not None:
-                times.setdefault("fetch", []).append(float(searcher._search_one(fetch, {})["took"]))
+                times.setdefault("fetch", []).append(float(searcher._fetch(fetch)["took"]))
         out[mode] = {
             "window": req.bodies[0].get("size"),
             **{k: common.median(v) for k, v in times.items()},

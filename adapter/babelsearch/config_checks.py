@@ -18,7 +18,7 @@ from .types import FieldNames
 if TYPE_CHECKING:
     from .config import Config
 
-__all__ = ["METADATA_TYPES", "validate"]
+__all__ = ["FLOAT_TYPES", "INTEGER_TYPES", "METADATA_TYPES", "validate"]
 
 METADATA_TYPES = frozenset(
     {
@@ -40,6 +40,9 @@ METADATA_TYPES = frozenset(
 """Types a metadata field may declare (those that need no extra mapping parameters);
 checked at load, rendered by :func:`babelsearch.schema.fields.metadata_field`, policed
 per record by :mod:`babelsearch.ingest.validate`."""
+INTEGER_TYPES = frozenset({"integer", "long", "short", "byte"})
+FLOAT_TYPES = frozenset({"float", "double", "half_float"})
+"""The numeric metadata types, as ingest validation and ``--filter`` parsing convert them."""
 
 _LANG = re.compile(r"^[a-z]{2,3}$")
 _INDEX_NAME = re.compile(r"^[a-z0-9][a-z0-9_\-]*$")

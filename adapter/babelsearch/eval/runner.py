@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..config import ChunkingConfig, Config, FieldsConfig, IndexConfig, parse_config
+from ..config_search import MODES
 from ..encoders.base import Encoded, Encoder
 from ..errors import ConfigError, IngestError
 from ..types import Capabilities, EncoderInfo
@@ -45,7 +46,9 @@ __all__ = ["ALL_MODES", "EvalOptions", "eval_config", "run_eval"]
 
 log = logging.getLogger("babelsearch.eval")
 
-ALL_MODES = ("bm25", "dense", "sparse", "hybrid", "bool", "rrf", "auto")
+ALL_MODES = (*(m for m in MODES if m != "auto"), "auto")
+"""Every search mode (the one list, ``config_search.MODES``), ``auto`` last: it is the
+one compared against the others."""
 
 Progress = Callable[[str], None]
 

@@ -23,6 +23,7 @@ from typing import Any
 import orjson
 
 from ..config import FieldsConfig
+from ..config_checks import FLOAT_TYPES, INTEGER_TYPES
 from ..types import Document, chunk_id
 from .readers import RawRecord
 
@@ -43,7 +44,7 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 _CHUNK_LIKE = re.compile(r"#[0-9]+$")
 _LANG = re.compile(r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$")
 
-_INT_TYPES = {"integer", "long", "short", "byte"}
+
 # Inclusive bounds: a value outside them would fail serialisation (orjson stops at
 # 64 bits) or the mapping, and must be this record's dead letter, not a fatal error.
 _INT_RANGE = {
@@ -52,7 +53,6 @@ _INT_RANGE = {
     "integer": (-(2**31), 2**31 - 1),
     "long": (-(2**63), 2**63 - 1),
 }
-_FLOAT_TYPES = {"float", "double", "half_float"}
 _STR_TYPES = {"keyword", "text"}
 # The types a config may declare are config_checks.METADATA_TYPES; ip and geo_point are
 # left to the mapping to police.
@@ -130,7 +130,7 @@ def _check_meta(name: str, typ: str, value: Any, coerce: bool) -> tuple[Any, str
     t = typ.lower()
     if isinstance(value, float) and not math.isfinite(value):
         return None, f"metadata_not_finite: {name} is {value}"
-    if t in _INT_TYPES:
+    if t in INTEGER_TYPES:
         if coerce and isinstance(value, str):
             try:
                 value = int(value.strip())
@@ -147,7 +147,7 @@ def _check_meta(name: str, typ: str, value: Any, coerce: bool) -> tuple[Any, str
                 f"metadata_out_of_range: {name} is {typ}, {str(value)[:40]} is out of range",
             )
         return value, None
-    if t in _FLOAT_TYPES:
+    if t in FLOAT_TYPES:
         if coerce and isinstance(value, str):
             try:
                 f = float(value.strip())

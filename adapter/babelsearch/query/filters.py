@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from ..config import Config
+from ..config_checks import FLOAT_TYPES, INTEGER_TYPES
 from ..errors import QueryError
 from ..types import FieldNames
 
@@ -92,16 +93,14 @@ def build_filters(cfg: Config, filters: Mapping[str, Any] | None) -> list[dict[s
 
 _ARG = re.compile(r"^([A-Za-z0-9_\-]+)\s*(>=|<=|=|>|<)\s*(.*)$")
 _RANGE = {">=": "gte", "<=": "lte", ">": "gt", "<": "lt"}
-_INT_TYPES = frozenset({"integer", "long", "short", "byte"})
-_FLOAT_TYPES = frozenset({"float", "double", "half_float"})
 
 
 def _typed(value: str, es_type: str | None) -> Any:
     """A filter string converted by the field's mapping type (strings stay strings)."""
     try:
-        if es_type in _INT_TYPES:
+        if es_type in INTEGER_TYPES:
             return int(value)
-        if es_type in _FLOAT_TYPES:
+        if es_type in FLOAT_TYPES:
             return float(value)
     except ValueError:
         raise QueryError(f"filter value {value!r} is not a {es_type}") from None

@@ -23,7 +23,7 @@ import numpy as np
 from ..config import Config
 from ..types import Capabilities, EncoderInfo
 from .builder import Request
-from .page import RankedPage, SearchResult
+from .page import SearchResult
 from .plan import Resolved, SearchContext, SearchPlan, build_plan, resolve
 from .request import SearchRequest, check_lang
 from .weights import FusionWeights
@@ -200,22 +200,6 @@ class Searcher(_Base):
         started = time.perf_counter()  # took_ms: planning and the round trips, as before
         return self.execute(self._plan(req, caps), started=started)
 
-    # -- the step API of benchmarks/query.py (it times each step); not public ------------
-    def _prepare(self, caps: Capabilities, text: str, *args: Any) -> SearchPlan:
-        return self._plan(SearchRequest(text, *args), caps)
-
-    def _run(self, req: Request) -> list[Mapping[str, Any]]:
-        return self._send(req)
-
-    def _rank(self, plan: SearchPlan, responses: Sequence[Mapping[str, Any]], extra: Any) -> _Steps:
-        return _Steps(plan, plan.finish(responses, extra))
-
-    def _search_one(self, body: Mapping[str, Any], params: Mapping[str, str]) -> Any:
-        return self._fetch(body)
-
-    def _result(self, plan: SearchPlan, steps: _Steps, fetched: Any) -> SearchResult:
-        return plan.result(steps.ranked, fetched, 0.0)
-
     def close(self) -> None:
         if self._owns_client:
             self.client.close()
@@ -225,16 +209,6 @@ class Searcher(_Base):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-class _Steps:
-    """``Searcher._rank``'s answer for benchmarks/query.py: the page and its fetch."""
-
-    def __init__(self, plan: SearchPlan, ranked: RankedPage) -> None:
-        self.plan, self.ranked = plan, ranked
-
-    def fetch(self, _req: Request) -> dict[str, Any] | None:
-        return self.plan.fetch_body(self.ranked)
 
 
 class AsyncSearcher(_Base):
