@@ -152,19 +152,23 @@ class DistributionSpec:
         return flags
 
 
-_MODULES_2 = (
+_MODULES_COMMON = (
     ModuleSpec("transport-netty4", "transport-netty4-client", _NETTY_POLICY),
     ModuleSpec("analysis-common", "analysis-common"),
     ModuleSpec("mapper-extras", "mapper-extras-client"),
     ModuleSpec("lang-painless", "lang-painless", _CLASSLOADER_POLICY),
-    ModuleSpec("lang-expression", "lang-expression", _EXPRESSION_POLICY),
     ModuleSpec("lang-mustache", "lang-mustache-client", _REFLECTION_POLICY),
     ModuleSpec("reindex", "reindex-client", _SOCKET_POLICY),
     ModuleSpec("parent-join", "parent-join-client"),
-    ModuleSpec("percolator", "percolator-client"),
-    ModuleSpec("rank-eval", "rank-eval-client"),
     ModuleSpec("aggs-matrix-stats", "aggs-matrix-stats-client"),
     ModuleSpec("ingest-common", "ingest-common"),
+)
+
+_MODULES_2 = (
+    *_MODULES_COMMON,
+    ModuleSpec("lang-expression", "lang-expression", _EXPRESSION_POLICY),
+    ModuleSpec("percolator", "percolator-client"),
+    ModuleSpec("rank-eval", "rank-eval-client"),
 )
 
 # 3.x has no security manager, but its Java agent checks socket connects against
@@ -172,18 +176,7 @@ _MODULES_2 = (
 # reach each other). lang-expression, percolator and rank-eval are not published
 # for 3.6.0 (nothing of ours uses them); k-NN 3.x extends transport-grpc and takes
 # Guava and the gRPC SPI from it.
-_MODULES_3 = (
-    ModuleSpec("transport-netty4", "transport-netty4-client", _NETTY_POLICY),
-    ModuleSpec("transport-grpc", "transport-grpc"),
-    ModuleSpec("analysis-common", "analysis-common"),
-    ModuleSpec("mapper-extras", "mapper-extras-client"),
-    ModuleSpec("lang-painless", "lang-painless", _CLASSLOADER_POLICY),
-    ModuleSpec("lang-mustache", "lang-mustache-client", _REFLECTION_POLICY),
-    ModuleSpec("reindex", "reindex-client", _SOCKET_POLICY),
-    ModuleSpec("parent-join", "parent-join-client"),
-    ModuleSpec("aggs-matrix-stats", "aggs-matrix-stats-client"),
-    ModuleSpec("ingest-common", "ingest-common"),
-)
+_MODULES_3 = (*_MODULES_COMMON, ModuleSpec("transport-grpc", "transport-grpc"))
 
 _PLUGINS = (
     PluginSpec("opensearch-knn", "opensearch-knn"),

@@ -45,11 +45,14 @@ class _Base:
         self,
         cfg: Config,
         *,
+        client: Any = None,
         encoder: Encoder | None = None,
         detector: Detector | None = None,
         capabilities: Capabilities | None = None,
     ) -> None:
         self.cfg = cfg
+        self._owns_client = client is None
+        self.client = self._connect(cfg) if client is None else client
         self._encoder = encoder
         self._detector = detector
         self._caps = capabilities
@@ -57,6 +60,11 @@ class _Base:
         self._lock = threading.Lock()
         self.weights = FusionWeights.from_config(cfg.search.weights)
         self.alias = cfg.index.name
+
+    @staticmethod
+    def _connect(cfg: Config) -> Any:
+        """The driver's own client (sync or async), when none was given."""
+        raise NotImplementedError
 
     # -- lazily resolved collaborators ------------------------------------------------
     @property
@@ -125,27 +133,19 @@ def _since(started: float) -> float:
 class Searcher(_Base):
     """Synchronous search over the config's alias.
 
-    ``client`` defaults to :func:`babelsearch.cluster.connect`; ``encoder`` to
+    Arguments (keyword-only after ``cfg``): ``client``, ``encoder``, ``detector``,
+    ``capabilities``. ``client`` defaults to :func:`babelsearch.cluster.connect`; ``encoder`` to
     :func:`babelsearch.encoders.get_encoder`; ``detector`` to
     :func:`babelsearch.lang.get_detector`. Thread-safe; reuse one per process.
     """
 
-    def __init__(
-        self,
-        cfg: Config,
-        *,
-        client: OpenSearch | None = None,
-        encoder: Encoder | None = None,
-        detector: Detector | None = None,
-        capabilities: Capabilities | None = None,
-    ) -> None:
-        super().__init__(cfg, encoder=encoder, detector=detector, capabilities=capabilities)
-        self._owns_client = client is None
-        if client is None:
-            from ..cluster import connect
+    client: OpenSearch
 
-            client = connect(cfg.cluster)
-        self.client = client
+    @staticmethod
+    def _connect(cfg: Config) -> OpenSearch:
+        from ..cluster import connect
+
+        return connect(cfg.cluster)
 
     def capabilities(self) -> Capabilities:
         with self._lock:
@@ -218,22 +218,13 @@ class AsyncSearcher(_Base):
     loop is not blocked.
     """
 
-    def __init__(
-        self,
-        cfg: Config,
-        *,
-        client: AsyncOpenSearch | None = None,
-        encoder: Encoder | None = None,
-        detector: Detector | None = None,
-        capabilities: Capabilities | None = None,
-    ) -> None:
-        super().__init__(cfg, encoder=encoder, detector=detector, capabilities=capabilities)
-        self._owns_client = client is None
-        if client is None:
-            from ..cluster import connect_async
+    client: AsyncOpenSearch
 
-            client = connect_async(cfg.cluster)
-        self.client = client
+    @staticmethod
+    def _connect(cfg: Config) -> AsyncOpenSearch:
+        from ..cluster import connect_async
+
+        return connect_async(cfg.cluster)
 
     async def capabilities(self) -> Capabilities:
         if self._caps is None:
