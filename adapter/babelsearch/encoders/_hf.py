@@ -8,12 +8,17 @@ against the local HF cache (``local_files_only``): describing never downloads.
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import EncoderError
 
-__all__ = ["local_model_dir", "read_json"]
+if TYPE_CHECKING:  # pragma: no cover
+    from ..config import EncoderConfig
+    from ..types import EncoderInfo
+
+__all__ = ["LazyModel", "local_model_dir", "read_json"]
 
 
 def local_model_dir(model: str) -> Path | None:
@@ -41,3 +46,31 @@ def read_json(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise EncoderError(f"{path}: expected a JSON object")
     return data
+
+
+class LazyModel:
+    """A model-backed encoder that loads its model on first use, once, thread-safely.
+
+    Why: describing an encoder (dimension, similarity) must stay free, and a service
+    that never encodes documents should not pay for the model; subclasses say only how
+    to build the model (:meth:`_build`, which may import torch).
+    """
+
+    def __init__(self, cfg: EncoderConfig, info: EncoderInfo) -> None:
+        self._cfg = cfg
+        self._info = info
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def info(self) -> EncoderInfo:
+        return self._info
+
+    def _load(self) -> Any:
+        with self._lock:
+            if self._model is None:
+                self._model = self._build()
+            return self._model
+
+    def _build(self) -> Any:  # pragma: no cover - every subclass defines it
+        raise NotImplementedError

@@ -11,14 +11,13 @@ output to plain numpy / ``dict[str, float]`` at our boundary.
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..config import EncoderConfig
 from ..errors import EncoderError
 from ..types import EncoderInfo, SparseVector
-from ._hf import local_model_dir, read_json
+from ._hf import LazyModel, local_model_dir, read_json
 from ._util import as_float32_matrix, encode_sorted, l2_normalize
 from .base import Encoded
 
@@ -85,58 +84,47 @@ def _devices(device: str | None) -> str | list[str]:
     return "cuda:0" if torch.cuda.is_available() else "cpu"
 
 
-class BgeM3Encoder:
+class BgeM3Encoder(LazyModel):
     """Dense + sparse BGE-M3; loads lazily on first encode."""
 
     def __init__(self, cfg: EncoderConfig) -> None:
-        self._cfg = cfg
-        self._info = describe(cfg)
-        self._model: Any = None
+        super().__init__(cfg, describe(cfg))
         self._special_ids: frozenset[int] = frozenset()
-        self._lock = threading.Lock()
 
-    @property
-    def info(self) -> EncoderInfo:
-        return self._info
-
-    def _load(self) -> Any:
-        with self._lock:
-            if self._model is not None:
-                return self._model
-            try:
-                from FlagEmbedding import BGEM3FlagModel
-            except ImportError as exc:
-                raise EncoderError(
-                    f"the bge-m3 encoder needs FlagEmbedding and torch: {INSTALL_HINT}"
-                ) from exc
-            cfg = self._cfg
-            model_path = cfg.model or DEFAULT_MODEL
-            local = local_model_dir(model_path)
-            if local is None and os.environ.get("HF_HUB_OFFLINE") == "1":
-                raise EncoderError(f"bge-m3: {model_path!r} is not available offline")
-            try:
-                model = BGEM3FlagModel(
-                    str(local) if local is not None else model_path,
-                    normalize_embeddings=True,
-                    use_fp16=cfg.fp16,
-                    devices=_devices(cfg.device),
-                    batch_size=cfg.batch_size,
-                    query_max_length=cfg.max_length,
-                    passage_max_length=cfg.max_length,
-                    return_dense=True,
-                    return_sparse=cfg.sparse,
-                    return_colbert_vecs=False,
-                )
-            except Exception as exc:
-                raise EncoderError(f"bge-m3: cannot load {model_path!r}: {exc}") from exc
-            hidden = int(model.model.model.config.hidden_size)
-            if hidden != self._info.dimension:
-                raise EncoderError(
-                    f"bge-m3: model has dimension {hidden}, described as {self._info.dimension}"
-                )
-            self._special_ids = frozenset(int(i) for i in model.tokenizer.all_special_ids)
-            self._model = model
-            return model
+    def _build(self) -> Any:
+        try:
+            from FlagEmbedding import BGEM3FlagModel
+        except ImportError as exc:
+            raise EncoderError(
+                f"the bge-m3 encoder needs FlagEmbedding and torch: {INSTALL_HINT}"
+            ) from exc
+        cfg = self._cfg
+        model_path = cfg.model or DEFAULT_MODEL
+        local = local_model_dir(model_path)
+        if local is None and os.environ.get("HF_HUB_OFFLINE") == "1":
+            raise EncoderError(f"bge-m3: {model_path!r} is not available offline")
+        try:
+            model = BGEM3FlagModel(
+                str(local) if local is not None else model_path,
+                normalize_embeddings=True,
+                use_fp16=cfg.fp16,
+                devices=_devices(cfg.device),
+                batch_size=cfg.batch_size,
+                query_max_length=cfg.max_length,
+                passage_max_length=cfg.max_length,
+                return_dense=True,
+                return_sparse=cfg.sparse,
+                return_colbert_vecs=False,
+            )
+        except Exception as exc:
+            raise EncoderError(f"bge-m3: cannot load {model_path!r}: {exc}") from exc
+        hidden = int(model.model.model.config.hidden_size)
+        if hidden != self._info.dimension:
+            raise EncoderError(
+                f"bge-m3: model has dimension {hidden}, described as {self._info.dimension}"
+            )
+        self._special_ids = frozenset(int(i) for i in model.tokenizer.all_special_ids)
+        return model
 
     def _to_tokens(self, model: Any, lexical: Mapping[Any, Any]) -> SparseVector:
         out: dict[str, float] = {}

@@ -8,14 +8,13 @@ configurable. Cosine models are L2-normalized here, so a dot product equals cosi
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from typing import Any
 
 from ..config import EncoderConfig
 from ..errors import EncoderError
 from ..types import EncoderInfo, Similarity
-from ._hf import local_model_dir, read_json
+from ._hf import LazyModel, local_model_dir, read_json
 from ._util import as_float32_matrix, encode_sorted, l2_normalize
 from .base import Encoded
 
@@ -80,56 +79,45 @@ def read_json_list(path: Any) -> list[dict[str, Any]]:
     return [d for d in data if isinstance(d, dict)]
 
 
-class SentenceTransformerEncoder:
+class SentenceTransformerEncoder(LazyModel):
     """sentence-transformers model with per-side prompts; loads lazily on first encode."""
 
     def __init__(self, cfg: EncoderConfig) -> None:
-        self._cfg = cfg
-        self._info = describe(cfg)
-        self._model: Any = None
-        self._lock = threading.Lock()
+        super().__init__(cfg, describe(cfg))
 
-    @property
-    def info(self) -> EncoderInfo:
-        return self._info
-
-    def _load(self) -> Any:
-        with self._lock:
-            if self._model is not None:
-                return self._model
-            try:
-                from sentence_transformers import SentenceTransformer
-            except ImportError as exc:
-                raise EncoderError(
-                    f"the sentence-transformers encoder needs it installed: {INSTALL_HINT}"
-                ) from exc
-            cfg = self._cfg
-            assert cfg.model is not None  # checked by describe()
-            local = local_model_dir(cfg.model)
-            try:
-                model = SentenceTransformer(
-                    str(local) if local is not None else cfg.model,
-                    device=cfg.device or "cpu",
-                    local_files_only=True,
-                )
-            except Exception as exc:
-                raise EncoderError(
-                    f"sentence-transformers: cannot load {cfg.model!r}: {exc}"
-                ) from exc
-            get_dim = getattr(model, "get_embedding_dimension", None)
-            if get_dim is None:  # sentence-transformers < 5
-                get_dim = model.get_sentence_embedding_dimension
-            dim = get_dim()
-            if dim is not None and int(dim) != self._info.dimension:
-                raise EncoderError(
-                    f"{cfg.model}: model has dimension {dim}, described as {self._info.dimension}"
-                )
-            current = model.max_seq_length
-            model.max_seq_length = min(cfg.max_length, current) if current else cfg.max_length
-            if cfg.fp16 and str(model.device).startswith("cuda"):
-                model.half()
-            self._model = model
-            return model
+    def _build(self) -> Any:
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:
+            raise EncoderError(
+                f"the sentence-transformers encoder needs it installed: {INSTALL_HINT}"
+            ) from exc
+        cfg = self._cfg
+        assert cfg.model is not None  # checked by describe()
+        local = local_model_dir(cfg.model)
+        try:
+            model = SentenceTransformer(
+                str(local) if local is not None else cfg.model,
+                device=cfg.device or "cpu",
+                local_files_only=True,
+            )
+        except Exception as exc:
+            raise EncoderError(
+                f"sentence-transformers: cannot load {cfg.model!r}: {exc}"
+            ) from exc
+        get_dim = getattr(model, "get_embedding_dimension", None)
+        if get_dim is None:  # sentence-transformers < 5
+            get_dim = model.get_sentence_embedding_dimension
+        dim = get_dim()
+        if dim is not None and int(dim) != self._info.dimension:
+            raise EncoderError(
+                f"{cfg.model}: model has dimension {dim}, described as {self._info.dimension}"
+            )
+        current = model.max_seq_length
+        model.max_seq_length = min(cfg.max_length, current) if current else cfg.max_length
+        if cfg.fp16 and str(model.device).startswith("cuda"):
+            model.half()
+        return model
 
     def _run(self, texts: list[str], prompt: str) -> Encoded:
         model = self._load()
