@@ -196,18 +196,7 @@ class LocalNode:
                 if tls is not None:
                     settings.update(tls.settings_for(i, node_dir / "config"))
                 settings.update(self.extra_settings)
-                started.append(
-                    process.launch(
-                        spec=self.spec,
-                        java=java,
-                        home=self.home,
-                        node_dir=node_dir,
-                        settings=settings,
-                        heap=self.heap,
-                        tls=tls,
-                        index=i,
-                    )
-                )
+                started.append(self._launch(java, node_dir, settings, tls, i))
                 self._write_state(started, cluster_name)
             if wait:
                 self._wait_healthy(timeout)
@@ -215,6 +204,21 @@ class LocalNode:
             self._stop_pids(started, timeout=20)
             raise
         return self.url
+
+    def _launch(
+        self, java: str, node_dir: Path, settings: dict[str, Any], tls: Any, index: int
+    ) -> dict[str, Any]:
+        """Start one node process of this cluster (first start and restarts alike)."""
+        return process.launch(
+            spec=self.spec,
+            java=java,
+            home=self.home,
+            node_dir=node_dir,
+            settings=settings,
+            heap=self.heap,
+            tls=tls,
+            index=index,
+        )
 
     def _write_state(self, nodes: list[dict[str, Any]], cluster_name: str) -> None:
         state = {
@@ -336,16 +340,7 @@ class LocalNode:
             tls = prepare_security(data_dir / "certs", len(nodes), home=self.home, java=java)
             settings.update(tls.settings_for(index, node_dir / "config"))
         settings.update(self.extra_settings)
-        nodes[index] = process.launch(
-            spec=self.spec,
-            java=java,
-            home=self.home,
-            node_dir=node_dir,
-            settings=settings,
-            heap=self.heap,
-            tls=tls,
-            index=index,
-        )
+        nodes[index] = self._launch(java, node_dir, settings, tls, index)
         self._write_state(nodes, state["cluster_name"])
         self._wait_healthy(timeout)
 

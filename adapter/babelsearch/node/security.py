@@ -32,6 +32,25 @@ _CA_DN = "CN=babelsearch local CA,O=babelsearch"
 _ADMIN_USER = "admin"
 
 
+def _import_ca(keytool: str, certs: Path, store: str, common: list[str]) -> None:
+    """Trust the generated root CA in ``store`` (a PKCS#12 keystore)."""
+    _run(
+        [
+            keytool,
+            "-importcert",
+            "-noprompt",
+            "-trustcacerts",
+            "-alias",
+            "ca",
+            "-file",
+            str(certs / "root-ca.pem"),
+            "-keystore",
+            store,
+            *common,
+        ]
+    )
+
+
 def _run(argv: list[str], *, env: dict[str, str] | None = None) -> str:
     try:
         out = subprocess.run(
@@ -142,21 +161,7 @@ def _make_certs(keytool: str, certs: Path, nodes: int, password: str) -> None:
         ]
     )
     trust = str(certs / "truststore.p12")
-    _run(
-        [
-            keytool,
-            "-importcert",
-            "-noprompt",
-            "-trustcacerts",
-            "-alias",
-            "ca",
-            "-file",
-            str(certs / "root-ca.pem"),
-            "-keystore",
-            trust,
-            *common,
-        ]
-    )
+    _import_ca(keytool, certs, trust, common)
     for i in range(nodes):
         store = str(certs / f"node-{i}.p12")
         csr, signed = certs / f"node-{i}.csr", certs / f"node-{i}.pem"
@@ -218,21 +223,7 @@ def _make_certs(keytool: str, certs: Path, nodes: int, password: str) -> None:
                 "eku=serverAuth,clientAuth",
             ]
         )
-        _run(
-            [
-                keytool,
-                "-importcert",
-                "-noprompt",
-                "-trustcacerts",
-                "-alias",
-                "ca",
-                "-file",
-                str(certs / "root-ca.pem"),
-                "-keystore",
-                store,
-                *common,
-            ]
-        )
+        _import_ca(keytool, certs, store, common)
         _run(
             [
                 keytool,
