@@ -157,15 +157,13 @@ def test_lexical_fields_unconfigured_language_uses_neutral_only() -> None:
     assert lexical_fields(("title",), "de", ("en", "de"))[0] == ("title.de", 2.0)
 
 
-def test_lexical_bool_style() -> None:
-    q = lexical_query("x y", [("title.de", 2.0), ("title.neutral", 1.0)], style="bool")
+def test_lexical_most_fields_style_sums_fields() -> None:
+    q = lexical_query("x y", [("title.de", 2.0), ("title.neutral", 1.0)], style="most_fields")
     assert q == {
-        "bool": {
-            "should": [
-                {"match": {"title.de": {"query": "x y", "boost": 2.0}}},
-                {"match": {"title.neutral": {"query": "x y"}}},
-            ],
-            "minimum_should_match": 1,
+        "multi_match": {
+            "query": "x y",
+            "type": "most_fields",
+            "fields": ["title.de^2", "title.neutral"],
         }
     }
 

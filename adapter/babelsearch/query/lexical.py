@@ -28,7 +28,7 @@ __all__ = [
     "ngram_query",
 ]
 
-LexicalStyle = Literal["best_fields", "most_fields", "bool"]
+LexicalStyle = Literal["best_fields", "most_fields"]
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 
@@ -71,29 +71,16 @@ def lexical_query(
 
     ``best_fields`` scores a document by its best field (plus ``tie_breaker`` of the
     rest): good when title and body compete. ``most_fields`` sums them: good when the
-    same text is analyzed two ways (stemmed + neutral). ``bool`` is ``should`` of one
-    ``match`` per field, for clusters or tools that dislike ``multi_match``.
+    same text is analyzed two ways (stemmed + neutral).
     """
-    q: dict[str, Any]
-    if style == "bool":
-        q = {
-            "bool": {
-                "should": [
-                    {"match": {path: {"query": text, "boost": b} if b != 1.0 else {"query": text}}}
-                    for path, b in fields
-                ],
-                "minimum_should_match": 1,
-            }
-        }
-    else:
-        mm: dict[str, Any] = {
-            "query": text,
-            "type": style,
-            "fields": [_fmt(p, b) for p, b in fields],
-        }
-        if style == "best_fields":
-            mm["tie_breaker"] = tie_breaker
-        q = {"multi_match": mm}
+    mm: dict[str, Any] = {
+        "query": text,
+        "type": style,
+        "fields": [_fmt(p, b) for p, b in fields],
+    }
+    if style == "best_fields":
+        mm["tie_breaker"] = tie_breaker
+    q: dict[str, Any] = {"multi_match": mm}
     out = _wrap(q, filters)
     if boost is not None:
         if "bool" in out and out is not q:
