@@ -55,7 +55,6 @@ def spec(mode: str, **kw: Any) -> SearchSpec:
         "filters": tuple(build_filters(CFG, {"tenant": "acme", "year": {"gte": 1900}})),
         "vector": VECTOR,
         "sparse_tokens": TOKENS,
-        "pipeline_name": "docs-min_max",
     }
     base.update(kw)
     return SearchSpec(**base)
@@ -88,11 +87,9 @@ def test_mode_body_golden(mode: str) -> None:
     check_golden(mode, as_golden(build_request(spec(mode))))
 
 
-def test_hybrid_named_pipeline_golden() -> None:
-    req = build_request(spec("hybrid", inline_pipeline=False, sparse_tokens=None))
-    assert "search_pipeline" not in req.bodies[0]
-    assert req.params == {"search_pipeline": "docs-min_max"}
-    check_golden("hybrid_named_pipeline", as_golden(req))
+def test_hybrid_always_carries_its_pipeline_inline() -> None:
+    req = build_request(spec("hybrid", sparse_tokens=None))
+    assert "search_pipeline" in req.bodies[0] and req.params == {}
 
 
 def test_auto_without_crossing_terms_has_no_neutral_subquery() -> None:

@@ -6,8 +6,7 @@ Which sub-queries each mode sends:
 - ``bm25``/``dense``/``sparse``: one search with that clause.
 - ``bool``: one search, lexical + knn (+ sparse) as weighted ``should`` clauses.
 - ``hybrid``: one search with a ``hybrid`` query and, always, a search pipeline (inline
-  in the body when the cluster supports temporary pipelines, so weights can change per
-  query; otherwise the named pipeline) -- a hybrid query without its pipeline returns
+  in the body, so weights can change per query) -- a hybrid query without its pipeline returns
   unfused hits silently, so we never send one.
 - ``rrf``: one ``_msearch`` (lexical, knn, sparse), fused client-side by rank.
 - ``auto`` (language-aware): one ``_msearch`` with lexical and 4-gram sub-queries
@@ -78,8 +77,6 @@ class SearchSpec:
     normalization: str = "min_max"
     source_includes: tuple[str, ...] | None = None
     lexical_style: LexicalStyle = "best_fields"
-    inline_pipeline: bool = True
-    pipeline_name: str | None = None
     highlight: bool = True
     ef_search: int | None = None
     """``dense.ef_search``: HNSW candidate list size at search time (engine default if None)."""
@@ -283,23 +280,17 @@ def _bool(spec: SearchSpec) -> Request:
 
 
 def _hybrid(spec: SearchSpec) -> Request:
-    """One ``hybrid`` search, always with its pipeline (inline, or the stored one by name)."""
+    """One ``hybrid`` search, always with its pipeline inline in the body (so this
+    query's weights travel with it; the pipelines ``mappings apply`` stores per alias are
+    for the user's own hybrid queries, e.g. from Dashboards)."""
     subs, fetch = _subqueries(spec)
     names = tuple(subs)
     if len(subs) > HYBRID_MAX_QUERIES:  # pragma: no cover - we build at most 3
         raise ValueError("hybrid takes at most 5 sub-queries")
     weights = _server_weights(spec, names)
     body = _body(spec, {"hybrid": {"queries": list(subs.values())}})
-    params: dict[str, str] = {}
-    if spec.inline_pipeline or spec.pipeline_name is None:
-        body["search_pipeline"] = _pipeline(spec, [weights[n] for n in names])
-    else:
-        # stored pipelines use equal weights (see babelsearch.schema.pipelines)
-        params["search_pipeline"] = spec.pipeline_name
-        weights = {n: 1.0 / len(names) for n in names}
-    return Request(
-        spec.mode, "search", names, (body,), "server", weights, params, fetch, spec.filters
-    )
+    body["search_pipeline"] = _pipeline(spec, [weights[n] for n in names])
+    return Request(spec.mode, "search", names, (body,), "server", weights, {}, fetch, spec.filters)
 
 
 def _auto(spec: SearchSpec) -> Request:

@@ -25,7 +25,6 @@ from typing import Any
 
 from ..config import Config
 from ..errors import QueryError
-from ..schema import pipeline_names
 from ..types import Capabilities, EncoderInfo, FieldNames
 from .builder import Request, SearchSpec, build_request, explain_request, fetch_body
 from .filters import build_filters
@@ -201,7 +200,6 @@ def build_plan(
         weights=ctx.weights,
         normalization=cfg.search.normalization,
         source_includes=None if req.source_includes is None else tuple(req.source_includes),
-        pipeline_name=pipeline_names(cfg.index.name)[cfg.search.normalization],
         highlight=req.highlight,
         ngram=cfg.lexical.ngram,
         ef_search=cfg.dense.ef_search,
