@@ -16,14 +16,17 @@ __all__ = ["command"]
     "ingest",
     epilog="""\b
 Exit codes:
-  0  every record was indexed or skipped (empty / no letters or digits)
-  2  some records were dead-lettered (see --dead-letter; counts in the report)
-  1  fatal error (cluster unreachable, auth refused, alias missing, bad config)
+  0    every record was indexed, replaced or skipped (empty / no letters or digits)
+  2    some records were dead-lettered (see --dead-letter; counts in the report)
+  1    fatal error (cluster unreachable, auth refused, alias missing, bad config,
+       a checkpoint written for another target)
+  130  interrupted (Ctrl-C); the checkpoint is saved, --resume continues
 
 \b
 Records are read field by field from the config (fields.id, fields.text,
 fields.lang, fields.metadata); other keys are ignored, never indexed. A record
-without an id gets a deterministic one (auto-<sha1 of its text>).
+without an id gets a deterministic one (auto-<sha1 of its text>). An id that
+appears twice: the last record wins, the earlier ones count as replaced.
 """,
 )
 @click.argument("path", type=str)
