@@ -35,6 +35,7 @@ from ..config import ChunkingConfig, Config, FieldsConfig, IndexConfig, parse_co
 from ..config_search import MODES
 from ..encoders.base import Encoded, Encoder
 from ..errors import ConfigError, IngestError
+from ..schema.analyzers import FALLBACK_ANALYZER, has_builtin_analyzer
 from ..types import Capabilities, EncoderInfo
 from .datasets import SETTINGS, EvalDataset, EvalQuery, Task, build_tasks
 from .metrics import QueryScore, aggregate, score_query
@@ -94,10 +95,20 @@ def eval_config(
         )
     missing = [lang for lang in langs if lang not in base.languages]
     languages = tuple(base.languages) + tuple(missing)
+    # a language OpenSearch has no analyzer for (vi, say) gets the documented fallback
+    # instead of refusing the eval; a user's own mapping in --config wins
+    fallbacks = {
+        lang: FALLBACK_ANALYZER
+        for lang in languages
+        if lang not in base.analyzers and not has_builtin_analyzer(lang)
+    }
+    if fallbacks:
+        log.info("no built-in analyzer for %s: using %r", sorted(fallbacks), FALLBACK_ANALYZER)
     return dataclasses.replace(
         base,
         index=IndexConfig(name=name, shards=1, replicas=0),
         languages=languages,
+        analyzers={**base.analyzers, **fallbacks},
         fields=FieldsConfig(id="id", lang="lang", text=tuple(text_fields)),
         ingest=dataclasses.replace(
             base.ingest,

@@ -21,6 +21,7 @@ from ..types import Capabilities
 
 __all__ = [
     "BUILTIN_LANGUAGE_ANALYZERS",
+    "FALLBACK_ANALYZER",
     "GENERIC_ANALYZERS",
     "NEUTRAL_ANALYZER",
     "NGRAM_ANALYZER",
@@ -28,6 +29,7 @@ __all__ = [
     "Analyzer",
     "analysis_settings",
     "analyzer_for",
+    "has_builtin_analyzer",
     "neutral_analyzer",
     "ngram_analyzer",
     "resolve_analyzer",
@@ -151,6 +153,16 @@ def ngram_analyzer() -> Analyzer:
         },
         filters={"babelsearch_ngram4": {"type": "ngram", "min_gram": 4, "max_gram": 4}},
     )
+
+
+FALLBACK_ANALYZER = "standard"
+"""What a language without a built-in analyzer falls back to where babelsearch picks for
+the user (``babelsearch eval``): tokenize + lowercase, no stemming."""
+
+
+def has_builtin_analyzer(lang: str) -> bool:
+    """Whether OpenSearch ships an analyzer for ``lang`` (CJK ones counted: ``cjk``)."""
+    return _default_for(lang, None) is not None
 
 
 def _default_for(lang: str, caps: Capabilities | None) -> str | None:
