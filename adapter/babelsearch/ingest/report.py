@@ -15,7 +15,8 @@ class IngestReport:
     ``indexed`` is the number of distinct documents this input wrote; ``replaced``
     counts records superseded by a later record with the same id (the last one wins).
     ``chunks_indexed`` counts the passages those documents have in the index;
-    ``retried`` counts item resends by the sink. After ``--resume`` the record counts
+    ``retried`` counts the sink's resends (bulk items, and retried lookups or
+    refreshes). After ``--resume`` the record counts
     cover the whole input (they are carried in the checkpoint), while ``retried``, the
     times and ``docs_per_s`` describe this run. ``encode_seconds`` and
     ``index_seconds`` overlap (the stages run concurrently).

@@ -192,7 +192,8 @@ class BulkSink:
         self.block_hint = block_hint
         self._lock = threading.Lock()
         self.retried = 0
-        """Item resends (an item retried three times counts three)."""
+        """Resends: each bulk item retried counts once per retry, and so does each retry
+        of the ingest's other requests (:meth:`call`: lookups, refreshes)."""
         self.requests = 0
 
     def _post(self, actions: Sequence[Action]) -> Mapping[str, Any]:
@@ -229,6 +230,8 @@ class BulkSink:
         """Run one other ingest request (a lookup) under the same retry policy as writes."""
         for attempt in retry_policy(self.cfg):
             with attempt:
+                if attempt.retry_state.attempt_number > 1:
+                    self._count_retry(1)
                 try:
                     return fn()
                 except Retryable:
