@@ -7,6 +7,7 @@ import pytest
 from babelsearch.cluster import capabilities, cluster_errors, connect
 from babelsearch.config import ClusterConfig
 from babelsearch.errors import ClusterError, ClusterUnavailable
+from faults.tlsutil import async_detect_error
 
 pytestmark = pytest.mark.integration
 
@@ -82,20 +83,8 @@ def test_https_against_the_plain_node_names_the_url_and_the_fix(opensearch_url: 
 
 
 def test_async_https_against_the_plain_node_names_the_url(opensearch_url: str) -> None:
-    import asyncio
-
-    from babelsearch.cluster import capabilities_async, connect_async
-
     url, shown = _https(opensearch_url)
-
-    async def detect() -> object:
-        ac = connect_async(ClusterConfig(url=url, timeout=5), retries=False)
-        try:
-            return await capabilities_async(ac)
-        finally:
-            await ac.close()
-
-    with pytest.raises(ClusterUnavailable) as err:
-        asyncio.run(detect())
-    assert f"at {shown}" in str(err.value) and "hunter2" not in str(err.value)
-    assert "use http://" in str(err.value)
+    err = async_detect_error(url, timeout=5)
+    assert isinstance(err, ClusterUnavailable), repr(err)
+    assert f"at {shown}" in str(err) and "hunter2" not in str(err)
+    assert "use http://" in str(err)

@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from babelsearch.config import Config, parse_config
+from ingest.scan import all_ids
 
 from .faultenc import KIND, register
 
@@ -117,34 +118,9 @@ def run_cli(*args: str, timeout: float = 300, **env: str) -> subprocess.Complete
     )
 
 
-def scan_ids(client: Any, alias: str) -> tuple[list[str], list[str]]:
-    """Every ``_id`` and ``doc_id`` in the index (scroll; duplicates kept, nothing sampled)."""
-    client.indices.refresh(index=alias)
-    ids: list[str] = []
-    doc_ids: list[str] = []
-    resp = client.search(
-        index=alias,
-        scroll="2m",
-        size=5000,
-        body={"_source": ["doc_id"], "query": {"match_all": {}}, "sort": ["_doc"]},
-    )
-    sid = resp.get("_scroll_id")
-    try:
-        while resp["hits"]["hits"]:
-            for h in resp["hits"]["hits"]:
-                ids.append(h["_id"])
-                doc_ids.append(h["_source"]["doc_id"])
-            resp = client.scroll(scroll_id=sid, scroll="2m")
-            sid = resp.get("_scroll_id")
-    finally:
-        if sid:
-            client.clear_scroll(scroll_id=sid)
-    return ids, doc_ids
-
-
 def assert_exactly(client: Any, alias: str, expected: set[str]) -> None:
     """Each expected id once (``_id`` and ``doc_id``), nothing else; also via a terms agg."""
-    ids, doc_ids = scan_ids(client, alias)
+    ids, doc_ids = all_ids(client, alias)
     assert len(ids) == len(set(ids)), "duplicate _id"
     assert len(doc_ids) == len(set(doc_ids)), "a doc_id indexed twice"
     assert set(ids) == expected

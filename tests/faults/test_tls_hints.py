@@ -27,7 +27,7 @@ from babelsearch.cluster import capabilities, connect
 from babelsearch.config import ClusterConfig
 from babelsearch.errors import ClusterUnavailable
 
-from .tlsutil import make_ca
+from .tlsutil import async_detect_error, make_ca
 
 pytestmark = pytest.mark.integration
 
@@ -162,21 +162,9 @@ def test_untrusted_certificate_through_the_cli_is_one_line(fronts: Fronts) -> No
 
 
 def test_async_untrusted_certificate_gets_the_same_hint(fronts: Fronts) -> None:
-    import asyncio
-
-    from babelsearch.cluster import capabilities_async, connect_async
-
     url = f"https://admin:{SECRET}@127.0.0.1:{fronts.good.port}"
-
-    async def detect() -> object:
-        ac = connect_async(ClusterConfig(url=url, timeout=10), retries=False)
-        try:
-            return await capabilities_async(ac)
-        finally:
-            await ac.close()
-
-    with pytest.raises(ClusterUnavailable) as err:
-        asyncio.run(detect())
-    msg = str(err.value)
+    err = async_detect_error(url, timeout=10)
+    assert isinstance(err, ClusterUnavailable), repr(err)
+    msg = str(err)
     assert f"at https://127.0.0.1:{fronts.good.port}" in msg and SECRET not in msg, msg
     assert "set cluster.ca_certs" in msg and msg.startswith("TLS handshake"), msg

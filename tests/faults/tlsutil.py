@@ -71,3 +71,26 @@ def other_loopback_name() -> str:
         except OSError:
             continue
     raise AssertionError("no alias of 127.0.0.1 besides localhost (add one to /etc/hosts)")
+
+
+def async_detect_error(url: str, timeout: float) -> BaseException:
+    """What the async driver's first call (capability detection) raises at ``url``.
+
+    One probe for the TLS tests of both tiers: the async client must translate a TLS
+    failure into the same :mod:`babelsearch.errors` as the sync one."""
+    import asyncio
+
+    from babelsearch.cluster import capabilities_async, connect_async
+    from babelsearch.config import ClusterConfig
+
+    async def detect() -> BaseException:
+        ac = connect_async(ClusterConfig(url=url, timeout=timeout), retries=False)
+        try:
+            await capabilities_async(ac)
+        except Exception as exc:  # the caller asserts on the kind and the text
+            return exc
+        finally:
+            await ac.close()
+        raise AssertionError(f"capability detection at {url} did not fail")
+
+    return asyncio.run(detect())

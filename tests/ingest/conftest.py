@@ -16,6 +16,7 @@ from babelsearch.schema import build_index_body, versioned_name
 from babelsearch.types import EncoderInfo
 
 from .hash_encoder import HashEncoder
+from .scan import all_ids  # noqa: F401  (re-exported for the ingest tests)
 
 # ruff: noqa: E501
 TEMPLATES: dict[str, list[tuple[str, str]]] = {
@@ -107,31 +108,6 @@ def create_index(client: Any, cfg: Config, info: EncoderInfo) -> str:
     index = versioned_name(cfg.index.name, 1)
     client.indices.create(index=index, body=body)
     return index
-
-
-def all_ids(client: Any, alias: str) -> tuple[list[str], list[str]]:
-    """Every ``_id`` and every ``doc_id`` in the index (scroll; duplicates kept)."""
-    client.indices.refresh(index=alias)
-    ids: list[str] = []
-    doc_ids: list[str] = []
-    resp = client.search(
-        index=alias,
-        scroll="1m",
-        size=2000,
-        body={"_source": ["doc_id"], "query": {"match_all": {}}},
-    )
-    sid = resp.get("_scroll_id")
-    try:
-        while resp["hits"]["hits"]:
-            for h in resp["hits"]["hits"]:
-                ids.append(h["_id"])
-                doc_ids.append(h["_source"]["doc_id"])
-            resp = client.scroll(scroll_id=sid, scroll="1m")
-            sid = resp.get("_scroll_id")
-    finally:
-        if sid:
-            client.clear_scroll(scroll_id=sid)
-    return ids, doc_ids
 
 
 @pytest.fixture

@@ -18,8 +18,7 @@ from babelsearch.query import AsyncSearcher, Searcher, SearchRequest, SearchResu
 from babelsearch.types import Capabilities
 from ingest.hash_encoder import HashEncoder
 
-from .corpus import records
-from .test_search_integration import _doc
+from .corpus_index import corpus_index
 
 pytestmark = pytest.mark.integration
 
@@ -51,29 +50,15 @@ def _cfg(url: str, name: str) -> Config:
 
 @pytest.fixture(scope="module")
 def searcher(url: str) -> Iterator[Searcher]:
-    from babelsearch.cluster import capabilities, connect
-    from babelsearch.schema import build_index_body, versioned_name
+    from babelsearch.cluster import connect
 
     cfg = _cfg(url, f"t-drivers-{uuid.uuid4().hex[:8]}")
     client = connect(cfg.cluster)
     enc = HashEncoder()
-    physical = versioned_name(cfg.index.name, 1)
-    body = dict(build_index_body(cfg, enc.info, capabilities(client)))
-    body["aliases"] = {cfg.index.name: {}}
-    client.indices.create(index=physical, body=body)
     try:
-        recs = records()
-        vecs = enc.encode_documents([f"{r['title']}\n{r['body']}" for r in recs]).dense
-        lines: list[Any] = []
-        for rec, vec in zip(recs, vecs, strict=True):
-            lines.append({"index": {"_index": cfg.index.name, "_id": rec["id"]}})
-            lines.append(_doc(cfg, rec, vec.tolist()))
-        resp = client.bulk(body=lines, refresh=True)
-        assert not resp["errors"], resp
-        with Searcher(cfg, client=client, encoder=enc) as s:
+        with corpus_index(cfg, client, enc), Searcher(cfg, client=client, encoder=enc) as s:
             yield s
     finally:
-        client.indices.delete(index=physical, ignore_unavailable=True)
         client.close()
 
 

@@ -17,11 +17,9 @@ import pytest
 
 from babelsearch.config import Config, parse_config
 from babelsearch.errors import QueryError
-from babelsearch.ingest.actions import build_source
 from babelsearch.query import AsyncSearcher, Searcher
-from babelsearch.types import Chunk
 
-from .corpus import records
+from .corpus_index import corpus_index
 
 pytestmark = pytest.mark.integration
 
@@ -53,39 +51,17 @@ def cfg(url: str) -> Config:
     )
 
 
-def _doc(cfg: Config, rec: dict[str, Any], vector: list[float]) -> dict[str, Any]:
-    """The indexed document, built by ingest's own builder."""
-    texts = {f: rec[f] for f in cfg.fields.text}
-    chunk = Chunk(rec["id"], 0, rec["lang"], texts, {m: rec[m] for m in cfg.fields.metadata})
-    return build_source(chunk, cfg.field_names, cfg.languages, vector)
-
-
 @pytest.fixture(scope="module")
 def searcher(cfg: Config) -> Iterator[Searcher]:
-    from babelsearch.cluster import capabilities, connect
+    from babelsearch.cluster import connect
     from babelsearch.encoders import get_encoder
-    from babelsearch.schema import build_index_body, versioned_name
 
     client = connect(cfg.cluster)
     enc = get_encoder(cfg.encoder)
-    caps = capabilities(client)
-    physical = versioned_name(cfg.index.name, 1)
-    body = dict(build_index_body(cfg, enc.info, caps))
-    body["aliases"] = {cfg.index.name: {}}
-    client.indices.create(index=physical, body=body)
     try:
-        recs = records()
-        vecs = enc.encode_documents([f"{r['title']}\n{r['body']}" for r in recs]).dense
-        lines: list[Any] = []
-        for rec, vec in zip(recs, vecs, strict=True):
-            lines.append({"index": {"_index": cfg.index.name, "_id": rec["id"]}})
-            lines.append(_doc(cfg, rec, vec.tolist()))
-        resp = client.bulk(body=lines, refresh=True)
-        assert not resp["errors"], resp
-        with Searcher(cfg, client=client, encoder=enc) as s:
+        with corpus_index(cfg, client, enc), Searcher(cfg, client=client, encoder=enc) as s:
             yield s
     finally:
-        client.indices.delete(index=physical, ignore_unavailable=True)
         client.close()
 
 

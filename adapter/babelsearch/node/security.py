@@ -124,6 +124,7 @@ def _keytool(java: str) -> str:
 def _make_certs(keytool: str, certs: Path, nodes: int, password: str) -> None:
     common = ["-storetype", "PKCS12", "-storepass", password, "-keypass", password]
     ca = str(certs / "ca.p12")
+    with_ca = ["-alias", "ca", "-keystore", ca, "-storepass", password]  # the CA signs
     _run(
         [
             keytool,
@@ -150,12 +151,7 @@ def _make_certs(keytool: str, certs: Path, nodes: int, password: str) -> None:
             keytool,
             "-exportcert",
             "-rfc",
-            "-alias",
-            "ca",
-            "-keystore",
-            ca,
-            "-storepass",
-            password,
+            *with_ca,
             "-file",
             str(certs / "root-ca.pem"),
         ]
@@ -203,12 +199,7 @@ def _make_certs(keytool: str, certs: Path, nodes: int, password: str) -> None:
                 keytool,
                 "-gencert",
                 "-rfc",
-                "-alias",
-                "ca",
-                "-keystore",
-                ca,
-                "-storepass",
-                password,
+                *with_ca,
                 "-infile",
                 str(csr),
                 "-outfile",

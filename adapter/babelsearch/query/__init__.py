@@ -15,7 +15,7 @@ from .filters import build_filters, parse_filter_args
 from .modes import available_modes, resolve_mode
 from .page import Hit, SearchResult, hit_title
 from .plan import SearchContext, SearchPlan
-from .request import SearchRequest
+from .request import SearchOptions, SearchRequest
 from .searcher import AsyncSearcher, Searcher
 from .weights import DEFAULT_WEIGHTS, FusionWeights
 
@@ -27,6 +27,7 @@ __all__ = [
     "Hit",
     "Request",
     "SearchContext",
+    "SearchOptions",
     "SearchPlan",
     "SearchRequest",
     "SearchResult",

@@ -12,14 +12,27 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 from ..config import SearchConfig
 from ..errors import QueryError
 
-__all__ = ["SearchRequest", "check_lang"]
+__all__ = ["SearchOptions", "SearchRequest", "check_lang"]
 
 _LANG = re.compile(r"^[a-z]{2,3}$")
+
+
+class SearchOptions(TypedDict, total=False):
+    """The keyword options of ``Searcher.search`` and ``AsyncSearcher.search``, typed once
+    (defaults and meaning: the fields of :class:`SearchRequest`)."""
+
+    mode: str
+    k: int
+    filters: Mapping[str, Any] | None
+    explain: bool
+    page: int
+    source_includes: Sequence[str] | None
+    highlight: bool
 
 
 @dataclass(frozen=True)

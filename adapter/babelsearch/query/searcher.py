@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Unpack
 
 import numpy as np
 
@@ -25,7 +25,7 @@ from ..types import Capabilities, EncoderInfo
 from .builder import Request
 from .page import SearchResult
 from .plan import Resolved, SearchContext, SearchPlan, build_plan, resolve
-from .request import SearchRequest, check_lang
+from .request import SearchOptions, SearchRequest, check_lang
 from .weights import FusionWeights
 from .wire import check_msearch, msearch_args, search_args
 
@@ -110,6 +110,12 @@ class _Base:
         return vector, tokens
 
     # -- plan (pure, apart from language detection and encoding) ------------------------
+    def _request(self, text: str, lang: str | None, options: SearchOptions) -> SearchRequest:
+        """The checked request: a bad ``k`` is reported even when the cluster is down."""
+        req = SearchRequest(text, lang, **options)
+        req.check(self.cfg.search)
+        return req
+
     def _plan(self, req: SearchRequest, caps: Capabilities) -> SearchPlan:
         ctx = SearchContext(self.cfg, caps, self.info, self.weights)
         resolved = resolve(ctx, req)
@@ -180,22 +186,13 @@ class Searcher(_Base):
         return plan.result(ranked, fetched, _since(t0))
 
     def search(
-        self,
-        text: str,
-        lang: str | None = None,
-        mode: str = "auto",
-        k: int = 10,
-        filters: Mapping[str, Any] | None = None,
-        explain: bool = False,
-        page: int = 1,
-        source_includes: Sequence[str] | None = None,
-        highlight: bool = True,
+        self, text: str, lang: str | None = None, **options: Unpack[SearchOptions]
     ) -> SearchResult:
-        """Search; see :mod:`babelsearch.query.builder` for what each mode sends.
-
-        ``highlight=False`` skips highlighting (evaluation, id-only callers)."""
-        req = SearchRequest(text, lang, mode, k, filters, explain, page, source_includes, highlight)
-        req.check(self.cfg.search)  # a bad k is reported even when the cluster is down
+        """Search; see :mod:`babelsearch.query.builder` for what each mode sends and
+        :class:`~babelsearch.query.request.SearchRequest` for the options (``mode``,
+        ``k``, ``filters``, ``explain``, ``page``, ``source_includes``, ``highlight``;
+        ``highlight=False`` skips highlighting for evaluation and id-only callers)."""
+        req = self._request(text, lang, options)
         caps = self.capabilities()
         started = time.perf_counter()  # took_ms: planning and the round trips, as before
         return self.execute(self._plan(req, caps), started=started)
@@ -262,22 +259,12 @@ class AsyncSearcher(_Base):
         return plan.result(ranked, fetched, _since(t0))
 
     async def search(
-        self,
-        text: str,
-        lang: str | None = None,
-        mode: str = "auto",
-        k: int = 10,
-        filters: Mapping[str, Any] | None = None,
-        explain: bool = False,
-        page: int = 1,
-        source_includes: Sequence[str] | None = None,
-        highlight: bool = True,
+        self, text: str, lang: str | None = None, **options: Unpack[SearchOptions]
     ) -> SearchResult:
         """See :meth:`Searcher.search`."""
         import asyncio
 
-        req = SearchRequest(text, lang, mode, k, filters, explain, page, source_includes, highlight)
-        req.check(self.cfg.search)
+        req = self._request(text, lang, options)
         caps = await self.capabilities()
         started = time.perf_counter()
         plan = await asyncio.to_thread(self._plan, req, caps)
