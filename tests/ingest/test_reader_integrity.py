@@ -171,10 +171,33 @@ def test_tsv_uses_tabs(tmp_path: Path) -> None:
 def test_bad_bytes_and_column_count_still_have_their_reasons(tmp_path: Path) -> None:
     p = tmp_path / "in.csv"
     p.write_bytes(b"id,title,body\n1,caf\xe9,x\n2,too,many,cols\n3,T3,ok\n")
-    recs = list(iter_csv(p))
+    recs = list(iter_csv(p, id_field="id"))
     codes = [(r.error or "ok").split(":")[0] for r in recs]
     assert codes == ["invalid_utf8", "csv_column_count", "ok"]
     assert recs[0].raw == "1,caf\\xe9,x"
+    assert [r.doc_id for r in recs] == ["1", "2", None]  # named in their dead letters
+
+
+def test_an_unreadable_row_names_its_id_only_where_the_cell_cannot_be_misread(
+    tmp_path: Path,
+) -> None:
+    p = tmp_path / "in.csv"
+    p.write_bytes(
+        b"title,id,body\n"
+        b"T1,a1,caf\xe9\n"  # right width: every cell is in its column
+        b"T2,a2,too,many\n"  # a stray comma may have shifted the id: not named
+        b"T3,\xff\xfe,x\n"  # an id with undecodable bytes is no id
+        b"T4,a4,fine\n"
+    )
+    recs = list(iter_csv(p, id_field="id"))
+    assert [(r.error or "ok").split(":")[0] for r in recs] == [
+        "invalid_utf8", "csv_column_count", "invalid_utf8", "ok"
+    ]  # fmt: skip
+    assert [r.doc_id for r in recs] == ["a1", None, None, None]
+    q = tmp_path / "first.csv"
+    q.write_bytes(b"id,title,body\nb1,T,one,two\n")
+    (rec,) = iter_csv(q, id_field="id")
+    assert rec.error and rec.error.startswith("csv_column_count") and rec.doc_id == "b1"
 
 
 _SETTINGS = settings(

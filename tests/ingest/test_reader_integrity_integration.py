@@ -44,6 +44,39 @@ def test_unterminated_csv_quote_costs_one_record_not_the_rest_of_the_file(
     assert sorted(doc_ids) == sorted(f"r{i}" for i in range(1, 13) if i != 7)
 
 
+def test_dead_letters_of_unreadable_rows_and_files_name_their_documents(
+    ingest_url: str, ingest_client: Any, prefix: str, tmp_path: Path
+) -> None:
+    """A user fixing a rejected row looks it up by id: the dead letter names it wherever
+    the id can still be read (a dir file's path; a CSV row's id cell)."""
+    enc = HashEncoder()
+    cfg = make_config(ingest_url, prefix)
+    create_index(ingest_client, cfg, enc.info)
+    src = tmp_path / "rows.csv"
+    src.write_bytes(
+        b"id,title,body\nr1,T1,caf\xe9 au lait\nr2,T2,one,two\nr3,T3,The third row.\n"
+    )
+    dl = tmp_path / "dead.jsonl"
+    report = Ingestor(cfg, client=ingest_client, encoder=enc, dead_letter=dl).run(str(src))
+    assert (report.read, report.indexed, report.dead_lettered) == (3, 1, 2), report
+    entries = [orjson.loads(x) for x in dl.read_bytes().splitlines()]
+    assert [(e["id"], e["code"]) for e in entries] == [
+        ("r1", "invalid_utf8"),
+        ("r2", "csv_column_count"),
+    ]
+    docs = tmp_path / "docs"
+    (docs / "sub").mkdir(parents=True)
+    (docs / "sub" / "bad.txt").write_bytes(b"caf\xe9\n")
+    (docs / "good.txt").write_text("A good file.\n", encoding="utf-8")
+    dl2 = tmp_path / "dead-dir.jsonl"
+    report = Ingestor(cfg, client=ingest_client, encoder=enc, dead_letter=dl2).run(str(docs))
+    assert (report.read, report.indexed, report.dead_lettered) == (2, 1, 1), report
+    (entry,) = [orjson.loads(x) for x in dl2.read_bytes().splitlines()]
+    assert (entry["id"], entry["code"]) == ("sub/bad.txt", "invalid_utf8")
+    _ids, doc_ids = all_ids(ingest_client, prefix)
+    assert sorted(doc_ids) == ["good.txt", "r3"]
+
+
 def _chunk_texts(client: Any, alias: str, text_fields: tuple[str, ...]) -> list[dict[str, Any]]:
     client.indices.refresh(index=alias)
     resp = client.search(index=alias, size=1000, body={"query": {"match_all": {}}})

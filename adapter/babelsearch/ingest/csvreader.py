@@ -57,6 +57,8 @@ class CsvRecord(NamedTuple):
     raw: str | None
     """The record as it is in the file (the first line only for a broken quote)."""
     line: int
+    doc_id: str | None = None
+    """An unreadable row's id, when its id cell can still be trusted (see ``_row_id``)."""
 
 
 class _Lines:
@@ -170,8 +172,11 @@ class _Reader:
             raise IngestError(f"{path}: the CSV header repeats a column name")
         return header
 
-    def record(self, first: _Line, position: int, header: list[str]) -> CsvRecord | None:
-        """The record that starts with ``first`` (``None`` for a row of empty cells)."""
+    def record(
+        self, first: _Line, position: int, header: list[str], id_at: int | None = None
+    ) -> CsvRecord | None:
+        """The record that starts with ``first`` (``None`` for a row of empty cells);
+        ``id_at``: the id column's index, to name the document of an unreadable row."""
         lineno, first_text = first
         width = len(header)
         block, state = self.block(first)
@@ -204,12 +209,25 @@ class _Reader:
             return None
         if _SURROGATE.search(raw):
             err = f"invalid_utf8: the row on line {lineno} has bytes that are not UTF-8"
-            return CsvRecord(position, None, err, _show(raw), lineno)
+            return CsvRecord(position, None, err, _show(raw), lineno, _row_id(row, header, id_at))
         if len(row) != width:
             err = f"csv_column_count: {len(row)} values for {width} columns (line {lineno})"
-            return CsvRecord(position, None, err, raw, lineno)
+            return CsvRecord(position, None, err, raw, lineno, _row_id(row, header, id_at))
         data = {k: (v if v != "" else None) for k, v in zip(header, row, strict=True)}
         return CsvRecord(position, data, None, None, lineno)
+
+
+def _row_id(row: list[str], header: list[str], id_at: int | None) -> str | None:
+    """The id cell of a row that could not be used, only where it cannot be misread.
+
+    With the header's width every cell is in its column; with another width a stray
+    delimiter may have shifted the cells, and only the first one is still certain to
+    be the first column's. An id with undecodable bytes is no id (it could not be sent).
+    """
+    if id_at is None or id_at >= len(row) or (len(row) != len(header) and id_at != 0):
+        return None
+    value = row[id_at].strip()
+    return value if value and not _SURROGATE.search(value) else None
 
 
 def _unterminated(position: int, lineno: int, where: str, raw: str) -> CsvRecord:
@@ -235,7 +253,11 @@ def check_columns(path: Path, header: list[str], text_fields: tuple[str, ...], d
 
 
 def iter_csv_records(
-    path: Path, *, start_position: int = 0, text_fields: tuple[str, ...] = ()
+    path: Path,
+    *,
+    start_position: int = 0,
+    text_fields: tuple[str, ...] = (),
+    id_field: str | None = None,
 ) -> Iterator[CsvRecord]:
     """Records of a ``.csv`` (comma) or ``.tsv`` (tab) file from ``start_position`` on.
 
@@ -251,11 +273,12 @@ def iter_csv_records(
         if header is None:
             return
         check_columns(path, header, text_fields, delim)
+        id_at = header.index(id_field) if id_field in header else None
         position = 0
         while (first := reader.lines.next()) is not None:
             if not first[1].strip():
                 continue
-            rec = reader.record(first, position, header)
+            rec = reader.record(first, position, header, id_at)
             if rec is None:
                 continue
             if position >= start_position:

@@ -64,6 +64,9 @@ class RawRecord:
     end_offset: int | None = None
     coerce: bool = False
     """Values are strings by nature (CSV): metadata may be converted from text."""
+    doc_id: str | None = None
+    """The id of an unreadable record when it could still be read (a dir file's path, a
+    CSV row's id cell), so its dead letter says which document it was."""
 
 
 class _NonFinite(ValueError):
@@ -208,15 +211,29 @@ def iter_jsonl(
 
 
 def iter_csv(
-    path: Path, *, start_position: int = 0, text_fields: tuple[str, ...] = ()
+    path: Path,
+    *,
+    start_position: int = 0,
+    text_fields: tuple[str, ...] = (),
+    id_field: str | None = None,
 ) -> Iterator[RawRecord]:
     """Rows as mappings (header = field names); see :mod:`.csvreader` for what a row is.
 
     Undecodable bytes, a wrong column count and a quote that is never closed each cost
     exactly the one record they are in; ``.tsv`` files are split on tabs.
     """
-    for rec in iter_csv_records(path, start_position=start_position, text_fields=text_fields):
-        yield RawRecord(rec.position, rec.data, rec.error, raw=rec.raw, coerce=rec.data is not None)
+    records = iter_csv_records(
+        path, start_position=start_position, text_fields=text_fields, id_field=id_field
+    )
+    for rec in records:
+        yield RawRecord(
+            rec.position,
+            rec.data,
+            rec.error,
+            raw=rec.raw,
+            coerce=rec.data is not None,
+            doc_id=rec.doc_id,
+        )
 
 
 def iter_parquet(path: Path, *, start_position: int = 0) -> Iterator[RawRecord]:
@@ -280,7 +297,7 @@ def iter_dir(
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            yield RawRecord(position, None, f"invalid_utf8: byte {exc.start}", raw=rel)
+            yield RawRecord(position, None, f"invalid_utf8: byte {exc.start}", raw=rel, doc_id=rel)
             continue
         data: dict[str, Any] = {id_field: rel}
         if len(text_fields) >= 2:
@@ -359,7 +376,9 @@ def read_path(
                 fh.seek(start_offset)
             yield from iter_jsonl(fh, start_position=start_position, start_offset=start_offset)
     elif fmt == "csv":
-        yield from iter_csv(p, start_position=start_position, text_fields=text_fields)
+        yield from iter_csv(
+            p, start_position=start_position, text_fields=text_fields, id_field=id_field
+        )
     elif fmt == "parquet":
         yield from iter_parquet(p, start_position=start_position)
     elif fmt == "dir":
