@@ -73,6 +73,47 @@ def finish_machine(desc: dict[str, Any]) -> dict[str, Any]:
     return desc
 
 
+# -- CPU pinning -------------------------------------------------------------------------
+def listening_pid(url: str) -> int:
+    """The pid of the process listening on ``url``'s port (a local node), from ``ss``."""
+    import re
+    import subprocess
+    from urllib.parse import urlsplit
+
+    port = urlsplit(url).port or 9200
+    out = subprocess.run(["ss", "-ltnpH", f"sport = :{port}"], capture_output=True,
+                         text=True, check=True).stdout  # fmt: skip
+    pids = sorted({int(m) for m in re.findall(r"pid=(\d+)", out)})
+    if len(pids) != 1:
+        raise SystemExit(f"--pin: expected one local process on port {port}, found {pids}")
+    return pids[0]
+
+
+@contextlib.contextmanager
+def pinned(url: str, spec: str | None) -> Iterator[dict[str, Any] | None]:
+    """``--pin node=0,loader=1``: the node's every thread (``taskset -a``) on the first
+    CPU list, this process (and the threads it starts later) on the second -- a stand-in
+    for a cluster on other hardware. Restored afterwards."""
+    if not spec:
+        yield None
+        return
+    import subprocess
+
+    parts = dict(p.split("=", 1) for p in spec.split(","))
+    node_cpus, loader_cpus = parts["node"], parts["loader"]
+    pid = listening_pid(url)
+    everything = ",".join(str(c) for c in sorted(os.sched_getaffinity(0)))
+    mine = os.sched_getaffinity(0)
+    subprocess.run(["taskset", "-a", "-cp", node_cpus, str(pid)], check=True,
+                   capture_output=True)  # fmt: skip
+    os.sched_setaffinity(0, {int(c) for c in loader_cpus.split(";")})
+    try:
+        yield {"node_pid": pid, "node_cpus": node_cpus, "loader_cpus": loader_cpus}
+    finally:
+        os.sched_setaffinity(0, mine)
+        subprocess.run(["taskset", "-a", "-cp", everything, str(pid)], capture_output=True)
+
+
 # -- cluster ---------------------------------------------------------------------------
 @contextlib.contextmanager
 def cluster_url(given: str | None) -> Iterator[str]:

@@ -208,9 +208,7 @@ def summarize(runs: list[dict[str, dict[str, Any]]]) -> dict[str, Any]:
         "targets": {"ingest_vs_min_encoder_bulk": 0.9, "ingest_vs_naive": 1.3},
         # babelsearch's own CPU: the ingest process's CPU less what the encoder alone
         # spent on the same passages (reading, detection, chunking, serializing, sending)
-        "own_cpu_ms_per_passage": round(
-            common.median([_own_cpu_ms(r, "ingest") for r in runs]), 4
-        ),
+        "own_cpu_ms_per_passage": round(common.median([_own_cpu_ms(r, "ingest") for r in runs]), 4),
         "naive_own_cpu_ms_per_passage": round(
             common.median([_own_cpu_ms(r, "naive") for r in runs]), 4
         ),
@@ -263,6 +261,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", type=Path, default=common.DEFAULT_DATA, help="XQuAD-R directory")
     ap.add_argument("--out", type=Path, default=common.RESULTS / "ingest",
                     help="output stem: writes <stem>.json and <stem>.png")  # fmt: skip
+    ap.add_argument("--pin", metavar="node=CPUS,loader=CPUS",
+                    help="pin a local node and this loader to separate CPUs, e.g. "
+                         "node=0,loader=1 (taskset; restored afterwards)")  # fmt: skip
     args = ap.parse_args(argv)
 
     from babelsearch.cluster import connect
@@ -270,8 +271,9 @@ def main(argv: list[str] | None = None) -> int:
 
     passages, langs = common.make_passages(args.data, args.size)
     texts = texts_of(passages)
-    with common.cluster_url(args.url) as url:
+    with common.cluster_url(args.url) as url, common.pinned(url, args.pin) as pins:
         desc = common.machine(url)
+        desc["pinning"] = pins
         base = bench_config(url, common.bench_name("ingest"))
         encoder = build_encoder(base.encoder)  # uncached: every vector is really computed
         encoder.encode_documents(["warm up"])

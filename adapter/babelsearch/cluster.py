@@ -36,6 +36,7 @@ __all__ = [
     "cluster_errors",
     "connect",
     "connect_async",
+    "knn_engines",
     "parse_capabilities",
     "redact_url",
     "translate_error",
@@ -300,7 +301,11 @@ def capabilities(client: OpenSearch) -> Capabilities:
         info = client.info()
         plugins_raw = client.cat.plugins(format="json")
         nodes = client.nodes.info(metric="plugins,search_pipelines")
-    return parse_capabilities(info, plugins_raw, nodes)
+    stats = None
+    if _has_knn(plugins_raw):
+        with contextlib.suppress(Exception):  # no permission for stats: no evidence
+            stats = client.transport.perform_request("GET", _KNN_STATS)
+    return parse_capabilities(info, plugins_raw, nodes, stats)
 
 
 async def capabilities_async(client: AsyncOpenSearch) -> Capabilities:
@@ -313,15 +318,43 @@ async def capabilities_async(client: AsyncOpenSearch) -> Capabilities:
         nodes = await client.nodes.info(metric="plugins,search_pipelines")
     except ox.OpenSearchException as exc:
         raise translate_error(exc) from exc
-    return parse_capabilities(info, plugins_raw, nodes)
+    stats = None
+    if _has_knn(plugins_raw):
+        with contextlib.suppress(Exception):
+            stats = await client.transport.perform_request("GET", _KNN_STATS)
+    return parse_capabilities(info, plugins_raw, nodes, stats)
+
+
+_KNN_STATS = "/_plugins/_knn/stats"
+
+
+def _has_knn(plugins_raw: Sequence[Mapping[str, Any]] | None) -> bool:
+    return any(str(p.get("component")) == "opensearch-knn" for p in plugins_raw or [])
+
+
+def knn_engines(has_knn: bool, knn_stats: Mapping[str, Any] | None) -> frozenset[str]:
+    """The k-NN engines the cluster has shown it can run. lucene is pure Java. faiss and
+    nmslib are JNI libraries the plugin may not ship (the Maven Central build has none),
+    and a node without them dies (``UnsatisfiedLinkError``) at the first refresh of such
+    an index; no API lists them and no probe is safe, so the evidence is
+    ``<engine>_initialized`` in ``_plugins/_knn/stats`` on every node. A cluster that has
+    the libraries but has not used them is a false negative: ``dense.skip_engine_check``."""
+    engines = {"lucene"} if has_knn else set()
+    per_node = [n for n in ((knn_stats or {}).get("nodes") or {}).values() if isinstance(n, dict)]
+    for engine in ("faiss", "nmslib"):
+        if has_knn and per_node and all(n.get(f"{engine}_initialized") is True for n in per_node):
+            engines.add(engine)
+    return frozenset(engines)
 
 
 def parse_capabilities(
     info: Mapping[str, Any],
     plugins_raw: Sequence[Mapping[str, Any]] | None,
     nodes: Mapping[str, Any],
+    knn_stats: Mapping[str, Any] | None = None,
 ) -> Capabilities:
-    """The :class:`Capabilities` described by ``GET /``, ``_cat/plugins`` and ``_nodes``."""
+    """The :class:`Capabilities` described by ``GET /``, ``_cat/plugins``, ``_nodes`` and
+    (for the native k-NN engines, :func:`knn_engines`) ``_plugins/_knn/stats``."""
     version = str(info.get("version", {}).get("number", "0"))
     distribution = str(info.get("version", {}).get("distribution", "elasticsearch"))
     plugins = frozenset(str(p.get("component")) for p in plugins_raw or [])
@@ -353,7 +386,7 @@ def parse_capabilities(
         version=version,
         distribution=distribution,
         plugins=plugins,
-        knn_engines=frozenset({"lucene"}) if has_knn else frozenset(),
+        knn_engines=knn_engines(has_knn, knn_stats),
         hybrid_query=has_neural,
         normalization_processor=normalization,
         score_ranker_processor=ranker,

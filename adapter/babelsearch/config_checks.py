@@ -16,9 +16,9 @@ from .errors import ConfigError
 from .types import FieldNames
 
 if TYPE_CHECKING:
-    from .config import Config
+    from .config_model import Config, DenseConfig
 
-__all__ = ["FLOAT_TYPES", "INTEGER_TYPES", "METADATA_TYPES", "validate"]
+__all__ = ["FLOAT_TYPES", "INTEGER_TYPES", "METADATA_TYPES", "check_dense", "validate"]
 
 METADATA_TYPES = frozenset(
     {
@@ -51,8 +51,7 @@ _INDEX_NAME = re.compile(r"^[a-z0-9][a-z0-9_\-]*$")
 def validate(cfg: Config) -> None:
     """A :class:`ConfigError` naming the first key whose value cannot work."""
     _check_index_and_fields(cfg)
-    if cfg.dense.ef_search is not None and cfg.dense.ef_search < 1:
-        raise ConfigError("dense.ef_search: must be at least 1 (or null for the engine default)")
+    check_dense(cfg.dense)
     if cfg.lexical.k1 < 0 or not 0 <= cfg.lexical.b <= 1:
         raise ConfigError("lexical: k1 must be >= 0 and b between 0 and 1")
     _check_encoder(cfg)
@@ -98,6 +97,61 @@ def _check_index_and_fields(cfg: Config) -> None:
         raise ConfigError("index.shards: must be at least 1")
     if cfg.index.replicas < 0:
         raise ConfigError("index.replicas: must be 0 or more")
+
+
+_QUANTIZATION_ENGINE = {"sq": "lucene", "fp16": "faiss"}
+"""Which engine quantizes for each ``dense.quantization`` (rendered in schema.fields)."""
+_DATA_TYPE_ENGINES = {
+    "float": ("lucene", "faiss", "nmslib"),
+    "byte": ("lucene", "faiss"),
+    "binary": ("lucene", "faiss"),  # lucene binary measured working on 2.19.1 and 3.6.0
+}
+
+
+def check_dense(d: DenseConfig) -> None:
+    """The ``dense`` rules that need no encoder, at load and again when a field is
+    rendered (library callers build a ``DenseConfig`` directly);
+    :func:`babelsearch.vectors.vector_form` checks the rest (``dense.dimensions``
+    against the encoder's dimension, byte and binary against its similarity)."""
+    if d.ef_search is not None and d.ef_search < 1:
+        raise ConfigError("dense.ef_search: must be at least 1 (or null for the engine default)")
+    if d.m < 2 or d.ef_construction < 2:
+        raise ConfigError("dense: m and ef_construction must be at least 2")
+    if d.dimensions is not None and d.dimensions < 1:
+        raise ConfigError(
+            f"dense.dimensions: must be at least 1 (or null for all), got {d.dimensions}"
+        )
+    engines = _DATA_TYPE_ENGINES[d.data_type]
+    if d.engine not in engines:
+        raise ConfigError(
+            f"dense.data_type: {d.data_type!r} is not available with engine {d.engine!r}; "
+            f"it needs engine {' or '.join(repr(e) for e in engines)}"
+        )
+    if d.data_type == "binary" and d.dimensions is not None and d.dimensions % 8:
+        raise ConfigError(
+            f"dense.dimensions: data_type 'binary' needs a multiple of 8, got {d.dimensions}"
+        )
+    if d.quantization is not None:
+        if d.data_type != "float":
+            raise ConfigError(
+                f"dense.quantization: {d.quantization!r} quantizes float vectors; data_type "
+                f"{d.data_type!r} is already quantized by babelsearch: remove one of them"
+            )
+        engine = _QUANTIZATION_ENGINE[d.quantization]
+        if d.engine != engine:
+            raise ConfigError(
+                f"dense.quantization: {d.quantization!r} is not available for engine "
+                f"{d.engine!r}; it needs engine {engine!r} (lucene offers 'sq', faiss 'fp16')"
+            )
+    ci = d.confidence_interval
+    if ci is not None:
+        if d.quantization != "sq":
+            raise ConfigError("dense.confidence_interval: only for quantization 'sq' (lucene)")
+        if not (ci == 0 or 0.9 <= ci <= 1.0):
+            raise ConfigError(
+                "dense.confidence_interval: must be 0 (per segment) or between 0.9 and 1.0, "
+                f"got {ci}"
+            )
 
 
 def _check_encoder(cfg: Config) -> None:

@@ -78,6 +78,8 @@ def diagnose(cfg: Config) -> Diagnosis:
     """Connect, detect capabilities, and check the configured spec against them."""
     from .encoders import describe_encoder
     from .schema import analyzer_for
+    from .schema.fields import check_engine
+    from .vectors import vector_form
 
     client = connect(cfg.cluster)
     try:
@@ -92,11 +94,11 @@ def diagnose(cfg: Config) -> Diagnosis:
                 problems.append(str(exc))
         if "opensearch-knn" not in caps.plugins:
             problems.append("the opensearch-knn plugin is not installed: dense search is off")
-        elif cfg.dense.engine not in caps.knn_engines:
-            notes.append(
-                f"dense.engine is {cfg.dense.engine!r}; this node's k-NN has no native "
-                "libraries, so only 'lucene' is known to work here"
-            )
+        else:
+            try:
+                check_engine(cfg.dense, caps)
+            except BabelsearchError as exc:
+                problems.append(str(exc))
         for lang, code in (("zh", "smartcn"), ("ja", "kuromoji"), ("ko", "nori")):
             if lang in cfg.languages and f"analysis-{code}" not in caps.analysis_plugins:
                 notes.append(
@@ -112,6 +114,12 @@ def diagnose(cfg: Config) -> Diagnosis:
                     "auto mode leans on lexical evidence for those"
                 )
             sparse_ok = bool(info.sparse and cfg.sparse)
+            try:
+                form = vector_form(info, cfg.dense)
+                if not form.identity:
+                    notes.append(f"dense vectors are stored as {form.describe()}")
+            except BabelsearchError as exc:
+                problems.append(str(exc))
         except BabelsearchError as exc:
             encoder = {"error": str(exc)}
             problems.append(str(exc))

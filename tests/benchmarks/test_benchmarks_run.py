@@ -109,3 +109,21 @@ def test_percentiles_are_nearest_rank() -> None:
     common = _script("common")
     p = common.percentiles([float(x) for x in range(1, 101)])
     assert (p["p50"], p["p95"], p["p99"], p["n"]) == (50.0, 95.0, 99.0, 100)
+
+
+@pytest.mark.integration
+def test_tune_defaults_benchmark_runs_end_to_end(
+    opensearch_url: str, client: Any, tmp_path: Path
+) -> None:
+    out = tmp_path / "tune_defaults.json"
+    argv = ["--data", str(FIXTURE), "--langs", "de", "en", "--sample", "6", "--folds", "2"]
+    rc = _script("tune_defaults").main([*argv, "--passes", "1", "--url", opensearch_url,
+                                        "--out", str(out)])  # fmt: skip
+    assert rc == 0
+    result = json.loads(out.read_text())
+    assert len(result["folds"]) == 2 and result["cells"] > 0
+    for fold in result["folds"]:
+        assert set(fold["before"]) == set(fold["after"]) == {"mono", "cross", "pool"}
+        assert all(0.0 <= v <= 1.0 for v in fold["before"].values())
+    assert isinstance(result["final"]["weights"], dict)
+    assert not client.indices.exists_alias(name=result["index"])

@@ -89,6 +89,13 @@ def test_ctrl_c_in_a_command_is_exit_130_and_one_line(
     assert _one_line_error(res, code=130) == "Error: interrupted"
 
 
+def _default_sigint() -> None:
+    """The child gets SIGINT's default action: a suite started in the background by a
+    non-interactive shell inherits SIGINT *ignored*, and so would the child (Python then
+    installs no KeyboardInterrupt handler), which would test the shell, not the CLI."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.integration
 def test_sigint_to_a_real_ingest_from_a_slow_pipe_exits_130(
     opensearch_url: str, unique_name: str, client: Any, tmp_path: Path
@@ -101,6 +108,7 @@ def test_sigint_to_a_real_ingest_from_a_slow_pipe_exits_130(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=env,
+        preexec_fn=_default_sigint,
     )
     assert proc.stdin is not None
     try:

@@ -6,6 +6,7 @@ single query (one batch) must not go through the pool at all.
 
 from __future__ import annotations
 
+import os
 import threading
 
 import numpy as np
@@ -58,3 +59,27 @@ def test_bad_worker_settings_are_named(key: str, value: int) -> None:
             {"index": {"name": "x"}, "languages": ["en"], "fields": {"text": ["body"]},
              "encoder": {key: value}}
         )  # fmt: skip
+
+
+def test_default_workers_follow_the_cores_the_process_may_use() -> None:
+    """A loader pinned to one core (``taskset``, a container cpuset) runs one worker, not
+    one per core of the machine: two threads on one core only add switching."""
+    import shutil
+    import subprocess
+    import sys
+
+    from babelsearch.encoders.use import usable_cores
+
+    assert usable_cores() == len(os.sched_getaffinity(0))
+    taskset = shutil.which("taskset")
+    assert taskset, "util-linux's taskset is part of every Debian machine"
+    code = (
+        "from babelsearch.config import EncoderConfig\n"
+        "from babelsearch.encoders.use import UseEncoder, usable_cores\n"
+        "print(usable_cores(), UseEncoder(EncoderConfig())._workers())"
+    )
+    out = subprocess.run(
+        [taskset, "-c", "0", sys.executable, "-c", code],
+        capture_output=True, text=True, timeout=120, check=True,
+    )  # fmt: skip
+    assert out.stdout.split() == ["1", "None"], out

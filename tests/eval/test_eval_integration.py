@@ -112,6 +112,16 @@ def test_cli_eval_xquad_r_and_beir(tmp_path: Path, opensearch_url: str, unique_n
     assert list(saved["results"]) == ["bm25", "dense"]
     assert saved["results"]["bm25"]["mono"]["mean"]["mrr"] == 1.0
     assert out.with_suffix(".png").read_bytes()[:4] == b"\x89PNG"
+    # one per-pair heatmap per mode, and the Markdown tables with the JSON's numbers
+    for mode in ("bm25", "dense"):
+        assert out.with_name(f"xq.cross.{mode}.png").read_bytes()[:4] == b"\x89PNG"
+    md = out.with_suffix(".md").read_text("utf-8")
+    assert md.rstrip("\n") in res.stdout
+    rows = {line.split(" | ")[0].lstrip("| "): line for line in md.splitlines()}
+    for pair in saved["pairs"]:
+        cells = [c.strip() for c in rows[pair].strip("|").split("|")][1:]
+        by_pair = [saved["results"][m]["cross"]["by_pair"][pair]["mrr"] for m in ("bm25", "dense")]
+        assert cells == [f"{v:.3f}" for v in by_pair]
 
     beir = write_beir(tmp_path / "beir")
     out2 = tmp_path / "out" / "beir.json"

@@ -277,6 +277,12 @@ def _wait_for_watermark(proc: subprocess.Popen[bytes], cp: Path, at_least: int) 
     pytest.fail("the child made no progress")
 
 
+def _default_sigint() -> None:
+    """SIGINT's default action in the child, whatever the suite was started with (a
+    background job of a non-interactive shell inherits it ignored)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _kill_run(
     cfg_data: dict[str, Any], src: Path, tmp: Path, sig: int, at_least: int
 ) -> subprocess.CompletedProcess[bytes]:
@@ -284,7 +290,12 @@ def _kill_run(
     cfg_path = tmp / "cfg.json"
     cfg_path.write_bytes(orjson.dumps(cfg_data))
     cmd = [sys.executable, str(HERE / "kill_target.py"), str(cfg_path), str(src), str(tmp / "dl")]
-    proc = subprocess.Popen([*cmd, "0.05", "fresh"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [*cmd, "0.05", "fresh"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=_default_sigint,
+    )
     cp = Path(f"{src}.babelsearch-checkpoint.json")
     _wait_for_watermark(proc, cp, at_least)
     os.kill(proc.pid, sig)

@@ -168,7 +168,7 @@ def test_lexical_most_fields_style_sums_fields() -> None:
 def test_crossing_terms() -> None:
     assert crossing_terms("Wann wurde Nikola Tesla 1856 geboren?") == "Nikola Tesla 1856"
     assert crossing_terms("where is the city") == ""
-    assert crossing_terms("Paris") == ""  # the first word says nothing
+    assert crossing_terms("Paris") == "Paris"  # a name first counts (tests/query/test_lexical.py)
 
 
 def test_rank_feature_drops_unsafe_tokens() -> None:

@@ -61,6 +61,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "command",
         "Measure MRR/mAP/nDCG/Recall per language and language pair.",
     ),
+    "tune": (
+        "babelsearch.cli.tune",
+        "command",
+        "Learn fusion weights from judgments (qrels or clicks), validated on held-out queries.",
+    ),
 }
 
 

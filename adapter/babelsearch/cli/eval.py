@@ -1,13 +1,14 @@
 """``babelsearch eval``: score every search mode on XQuAD-R or BEIR-style files.
 
 Thin on purpose: parse options, load the dataset, call
-:func:`babelsearch.eval.runner.run_eval` once, write JSON + PNG, print the Markdown.
+:func:`babelsearch.eval.runner.run_eval` once, write the JSON, the Markdown tables
+(``<out>.md``), the summary chart (``<out>.png``) and one per-pair heatmap per mode
+(``<out>.cross.<mode>.png``), print the Markdown.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -66,7 +67,8 @@ def _eval_options(func: F) -> F:
             "out",
             required=True,
             type=click.Path(dir_okay=False),
-            help="JSON result; the PNG chart is written beside it.",
+            help="JSON result; the Markdown tables (.md), the chart (.png) and the "
+            "per-pair heatmaps (.cross.<mode>.png) are written beside it.",
         ),
         click.option("--langs", multiple=True, help="Languages (space- or comma-separated)."),
         click.option(
@@ -102,7 +104,7 @@ def _eval_options(func: F) -> F:
         click.option(
             "--index", "index_name", default=None, help="Index alias (default: a throwaway name)."
         ),
-        click.option("--no-png", is_flag=True, help="Skip the chart (matplotlib not installed)."),
+        click.option("--no-png", is_flag=True, help="Skip the charts (matplotlib not installed)."),
         config_options,
     ]
     for opt in reversed(options):
@@ -131,7 +133,7 @@ def _run(
     from ..config import load_config
     from ..errors import ConfigError
     from ..eval.datasets import load_beir, load_xquad_r, parse_pairs
-    from ..eval.report import markdown_table, pair_table, write_json, write_png
+    from ..eval.report import markdown_report, write_heatmaps, write_json, write_markdown, write_png
     from ..eval.runner import EvalOptions, eval_config, run_eval
 
     lang_list = _words(langs)
@@ -156,14 +158,12 @@ def _run(
     )
     result = run_eval(ds, cfg, options, progress=lambda msg: click.echo(msg, err=True))
     path = write_json(result, out)
+    saved = [path, write_markdown(result, path.with_suffix(".md"))]
     if not no_png:
-        write_png(result, Path(out).with_suffix(".png"))
-    click.echo(markdown_table(result))
-    for setting in ("cross", "pool"):
-        if any(setting in per for per in result["results"].values()):
-            click.echo()
-            click.echo(pair_table(result, setting))
-    click.echo(f"\nSaved {path}", err=True)
+        saved.append(write_png(result, path.with_suffix(".png")))
+        saved += write_heatmaps(result, path)
+    click.echo(markdown_report(result).rstrip("\n"))
+    click.echo("\nSaved " + ", ".join(str(p) for p in saved), err=True)
 
 
 def _limit_beir(ds: Any, limit: int) -> Any:

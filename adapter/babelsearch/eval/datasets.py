@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
+from .judgments import read_jsonl, read_qrels
 
 __all__ = [
     "SETTINGS",
@@ -255,18 +256,9 @@ def load_xquad_r(
 
 def _jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     try:
-        with path.open(encoding="utf-8") as fh:
-            for n, line in enumerate(fh, 1):
-                if line.strip():
-                    try:
-                        row = json.loads(line)
-                    except ValueError as exc:
-                        raise ConfigError(f"data: {path}:{n}: invalid JSON: {exc}") from None
-                    if not isinstance(row, dict):
-                        raise ConfigError(f"data: {path}:{n}: expected a JSON object")
-                    yield n, row
-    except FileNotFoundError:
-        raise ConfigError(f"data: {path} not found") from None
+        yield from read_jsonl(path)
+    except ConfigError as exc:
+        raise ConfigError(f"data: {exc}") from None
 
 
 def _field(row: Mapping[str, Any], key: str, where: str) -> str:
@@ -297,21 +289,8 @@ def load_beir(data_dir: str | Path, langs: Sequence[str] | None = None) -> EvalD
         lang = _field(row, "lang", where)
         if keep is None or lang in keep:
             queries.append(EvalQuery(_field(row, "_id", where), lang, _field(row, "text", where)))
-    qrels: dict[str, dict[str, float]] = {}
-    path = root / "qrels.tsv"
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        raise ConfigError(f"data: {path} not found") from None
-    for n, line in enumerate(lines, 1):
-        parts = line.rstrip("\n").split("\t")
-        if not line.strip() or (n == 1 and parts[0] == "query-id"):
-            continue
-        if len(parts) < 3:
-            raise ConfigError(f"data: qrels.tsv:{n}: expected query-id, corpus-id, score")
-        try:
-            grade = float(parts[2])
-        except ValueError:
-            raise ConfigError(f"data: qrels.tsv:{n}: score {parts[2]!r} is not a number") from None
-        qrels.setdefault(parts[0], {})[parts[1]] = grade
+        qrels = read_qrels(root / "qrels.tsv")
+    except ConfigError as exc:
+        raise ConfigError(f"data: {exc}") from None
     return EvalDataset("beir", ("title", "text"), candidates, queries, qrels)

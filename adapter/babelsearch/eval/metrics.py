@@ -2,8 +2,9 @@
 
 Why hand-written instead of a dependency (pytrec_eval, ir_measures): the formulas are
 a few lines each, the eval must run offline with numpy only, and we want to state
-exactly which convention we use -- every function here is pure and unit-tested
-against hand-computed values.
+exactly which convention we use -- every function here is pure, unit-tested against
+hand-computed values and cross-checked against trec_eval (pytrec_eval through
+ir-measures, a dev dependency) on random rankings in ``tests/eval/test_metrics_trec.py``.
 
 Conventions (the usual TREC/BEIR ones):
 
@@ -11,7 +12,11 @@ Conventions (the usual TREC/BEIR ones):
 * A query with no relevant document is not scored (callers drop it before aggregating),
   because every metric here would be undefined or trivially zero for it.
 * ``mAP`` (no cutoff) divides by *all* relevant documents, so documents the ranking
-  did not return count as misses; ``mAP@k`` divides by ``min(k, |relevant|)``.
+  did not return count as misses; ``mAP@k`` divides by ``min(k, |relevant|)`` (so a
+  perfect top k scores 1), where trec_eval's ``map_cut_k`` divides by ``|relevant|``:
+  ours = trec_eval's * ``|relevant| / min(k, |relevant|)``, equal when ``k >= |relevant|``.
+* A document that appears several times in a ranking (several chunks) counts at its
+  first position only; trec_eval reads a run as a set of documents.
 * ``nDCG@k`` uses linear gain ``grade / log2(rank + 1)`` and the ideal ordering of all
   relevant grades.
 """

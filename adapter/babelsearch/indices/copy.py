@@ -2,8 +2,9 @@
 
 * :func:`bulk_copy` scrolls the old index and writes through the ingest path: the
   stored ``_source`` becomes a chunk again (:func:`~babelsearch.ingest.actions.chunk_from_source`),
-  is re-embedded when the encoder changed, checked (``check_vector``), rebuilt for the new
-  spec (``build_source``) and sent as ``index`` actions with the hit's ``_id`` by the
+  is re-embedded when the encoder or the vector form changed, checked and converted
+  (``prepare_vector``; kept vectors: ``stored_vector``), rebuilt for the new spec
+  (``build_source``) and sent as ``index`` actions with the hit's ``_id`` by the
   ingest :class:`~babelsearch.ingest.sink.BulkSink`. Why the ingest path and not a
   second bulk loop: the sink is the one retry layer (per-item 429s, 413 halving, backoff)
   and a resent action overwrites instead of answering 409, so a retry can never abort a
@@ -35,13 +36,15 @@ from ..ingest.actions import (
     Action,
     batch_actions,
     build_source,
-    check_vector,
     chunk_from_source,
     clean_sparse,
     dense_text,
     encode_action,
+    prepare_vector,
+    stored_vector,
 )
 from ..types import EncoderInfo
+from ..vectors import vector_form
 
 if TYPE_CHECKING:  # pragma: no cover
     from opensearchpy import OpenSearch
@@ -144,15 +147,19 @@ def _actions(
             for h in hits
         ]
     actions: list[Action] = []
+    form = vector_form(info, cfg.dense)
     for pos, (hit, chunk, vec_raw, sp) in enumerate(zip(hits, chunks, dense, sparse, strict=True)):
         hit_id = str(hit["_id"])
         vec = None
-        if vec_raw is not None or encoder is not None:  # a stored doc without one stays so
-            vec = np.asarray(vec_raw, dtype=np.float32)
-            bad = check_vector(vec, info.dimension)
-            if bad:
-                report.fail(hit_id, bad)
-                continue
+        if encoder is not None:  # fresh vectors: checked, then truncated/quantized
+            vec, bad = prepare_vector(np.asarray(vec_raw, dtype=np.float32), form)
+        elif vec_raw is not None:  # kept vectors are already in the stored form
+            vec, bad = stored_vector(vec_raw, form)
+        else:  # a stored doc without one stays so
+            bad = None
+        if bad:
+            report.fail(hit_id, bad)
+            continue
         weights = clean_sparse(sp) if sp else None
         src = build_source(chunk, names, cfg.languages, vec, weights)
         actions.append(encode_action(hit_id, src, report.read + pos))

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from ..cluster import cluster_errors
 from ..config import Config
 from ..errors import BabelsearchError, ClusterError, MappingConflict, MigrationInProgress
+from ..schema.fields import vector_layout
 from ..types import Capabilities, EncoderInfo
 from .apply import Context, desired_spec, put_pipelines
 from .copy import CopyReport, bulk_copy, reindex_copy
@@ -224,8 +225,13 @@ def migrate(
                 alias, source, source, n, n, False, time.perf_counter() - started, {}, noop=True
             )
         with_sparse = cfg.use_sparse(ctx.info)
+        dense = cfg.field_names.dense_field
+        live_props = ((state.write_body or {}).get("mappings") or {}).get("properties") or {}
+        same_vectors = vector_layout(live_props.get(dense)) == vector_layout(
+            spec.properties.get(dense)
+        )  # dense.dimensions / data_type changed: the stored vectors do not fit
         # Sparse weights that the old index never had can only come from the encoder.
-        reembed = not same_encoder or (with_sparse and not old.get("sparse"))
+        reembed = not (same_encoder and same_vectors) or (with_sparse and not old.get("sparse"))
         same_shape = set(old.get("languages") or []) == set(cfg.languages)
         same_shape = same_shape and bool(old.get("sparse")) == with_sparse
         target = f"{alias}-v{state.next_version}"

@@ -20,6 +20,7 @@ import numpy.typing as npt
 import orjson
 
 from ..types import NEUTRAL, Chunk, FieldNames, SparseVector
+from ..vectors import VectorForm
 
 __all__ = [
     "Action",
@@ -29,6 +30,8 @@ __all__ = [
     "chunk_from_source",
     "delete_action",
     "encode_action",
+    "prepare_vector",
+    "stored_vector",
 ]
 
 
@@ -102,6 +105,47 @@ def check_vector(vec: npt.NDArray[np.float32], dimension: int) -> str | None:
     return None
 
 
+def prepare_vector(
+    vec: npt.NDArray[np.float32], form: VectorForm
+) -> tuple[npt.NDArray[np.float32] | npt.NDArray[np.int8] | None, str | None]:
+    """An encoder's vector checked (:func:`check_vector`, against the encoder's own
+    dimension) and turned into the stored form (``dense.dimensions``, ``dense.data_type``):
+    ``(vector, None)``, or ``(None, dead-letter reason)``.
+
+    Why here: every writer of a fresh vector (the local ingestor, a re-embedding
+    migration, other engines) builds its actions from this module, so the transform the
+    query side applies (:class:`babelsearch.vectors.VectorForm`) has one entry on the
+    write side too."""
+    bad = check_vector(vec, form.source_dimension)
+    if bad:
+        return None, bad
+    return (vec if form.identity else form.apply_one(vec)), None
+
+
+def stored_vector(
+    raw: Any, form: VectorForm
+) -> tuple[npt.NDArray[np.float32] | npt.NDArray[np.int8] | None, str | None]:
+    """A vector read back from ``_source`` (a migration that keeps the vectors), checked
+    against the stored form: same length and, for byte and binary, integers."""
+    try:
+        arr = np.asarray(raw, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None, "stored_vector_invalid: not a list of numbers"
+    width = form.values_per_vector
+    if arr.ndim != 1 or arr.shape[0] != width:
+        return None, (
+            f"stored_vector_wrong_dimension: got {tuple(arr.shape)}, expected ({width},) for "
+            f"{form.describe()}; migrate with the encoder to re-embed"
+        )
+    if not bool(np.all(np.isfinite(arr))):
+        return None, "encoder_non_finite: the vector contains NaN or Infinity"
+    if form.data_type == "float":
+        return arr.astype(np.float32), None
+    if not bool(np.all((arr == np.rint(arr)) & (arr >= -128) & (arr <= 127))):
+        return None, f"stored_vector_not_{form.data_type}: values are not int8"
+    return arr.astype(np.int8), None
+
+
 def clean_sparse(weights: Mapping[str, float]) -> SparseVector:
     """Positive finite weights only (``rank_features`` rejects anything else)."""
     out: SparseVector = {}
@@ -116,7 +160,7 @@ def build_source(
     chunk: Chunk,
     names: FieldNames,
     languages: Sequence[str],
-    embedding: Sequence[float] | npt.NDArray[np.float32] | None,
+    embedding: Sequence[float] | npt.NDArray[np.float32] | npt.NDArray[np.int8] | None,
     sparse: Mapping[str, float] | None = None,
 ) -> dict[str, Any]:
     """The agreed indexed document shape for one chunk."""

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..types import chunk_id
-from .actions import delete_action
+from .actions import Action, delete_action
 from .checkpoint import Checkpoint, Watermark, atomic_write
 from .deadletter import DeadLetterWriter, prune_after
 from .ledger import DocState, Ledger, ledger_path
@@ -26,7 +26,7 @@ from .validate import Rejected
 if TYPE_CHECKING:  # pragma: no cover
     from .sink import BulkSink
 
-__all__ = ["Books", "RunPlan"]
+__all__ = ["Books", "RunPlan", "removal_actions", "settle"]
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,28 @@ class RunPlan:
     @property
     def complete(self) -> bool:
         return self.checkpoint is not None and self.checkpoint.complete
+
+
+def settle(st: DocState, cid: str, reason: str | None) -> bool:
+    """Record one action's outcome on ``st`` (caller holds the lock); ``True`` when it was
+    the document's last outstanding action, so the document's state is now decided: it
+    failed if any action failed (``st.failure`` names the first), else it is indexed.
+    Shared by :meth:`Books.chunk_done` and the Ray engine's writers."""
+    st.remaining -= 1
+    if reason is None:
+        st.acked.append(cid)
+    elif st.failure is None:
+        st.failure = reason if st.chunks == 1 else f"{reason} (chunk {cid})"
+    return not st.remaining
+
+
+def removal_actions(st: DocState) -> list[Action]:
+    """Deletes that take a failed document out whole: every chunk id it or its earlier
+    version may hold, what was acknowledged and what was found stale. Never half a
+    document is left behind."""
+    ids = {chunk_id(st.doc_id, n) for n in range(max(st.chunks, st.prior))}
+    ids.update(st.acked, st.stale)
+    return [delete_action(c, st.position) for c in sorted(ids)]
 
 
 class Books:
@@ -99,12 +121,7 @@ class Books:
     def chunk_done(self, st: DocState, cid: str, reason: str | None) -> None:
         """One action of ``st`` has its outcome; the last one decides the record's state."""
         with self.lock:
-            st.remaining -= 1
-            if reason is None:
-                st.acked.append(cid)
-            elif st.failure is None:
-                st.failure = reason if st.chunks == 1 else f"{reason} (chunk {cid})"
-            if st.remaining:
+            if not settle(st, cid, reason):
                 return
         prior = st.prior or None
         if st.failure is None:
@@ -115,9 +132,7 @@ class Books:
         else:
             removed = bool(st.acked)
             if removed and self.sink is not None:  # never leave half a document behind
-                ids = {chunk_id(st.doc_id, n) for n in range(max(st.chunks, st.prior))}
-                ids.update(st.acked, st.stale)
-                self.sink.send([delete_action(c, st.position) for c in sorted(ids)])
+                self.sink.send(removal_actions(st))
             self.ledger.finish(st, 0 if removed else None)
             self.dl.write(st.position, st.failure, st.record, st.doc_id)
             code = st.failure.split(":", 1)[0]

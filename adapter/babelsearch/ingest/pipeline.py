@@ -42,7 +42,7 @@ from .readers import Format, RawRecord, detect_format, read_path
 from .report import IngestReport
 from .run import Run, RunContext
 
-__all__ = ["Ingestor"]
+__all__ = ["Ingestor", "check_writable", "write_failed_report", "write_report"]
 
 if TYPE_CHECKING:  # pragma: no cover
     from opensearchpy import OpenSearch
@@ -189,7 +189,7 @@ class Ingestor:
         started = time.monotonic()
         run: Run | None = None
         if report_json:
-            _check_writable(report_json)
+            check_writable(report_json)
         try:
             run = self._prepare(records, resume)
             report = run.go(self._records(records, run.books.plan.checkpoint), started)
@@ -198,7 +198,7 @@ class Ingestor:
                 failed = run.books.report(started) if run is not None else IngestReport()
                 failed.status = "failed"
                 failed.error = "interrupted" if isinstance(exc, KeyboardInterrupt) else str(exc)
-                _write_report(report_json, failed)
+                write_report(report_json, failed)
             raise
         log.info(
             "done: read %d, indexed %d (%d chunks), replaced %d, dead-lettered %d, skipped %d, "
@@ -212,7 +212,7 @@ class Ingestor:
             report.docs_per_s,
         )
         if report_json:
-            _write_report(report_json, report)
+            write_report(report_json, report)
         return report
 
     def _total_bytes(self, path: str | None, identity: dict[str, Any] | None) -> int | None:
@@ -221,6 +221,16 @@ class Ingestor:
         if (self.input_format or detect_format(path)) != "jsonl":
             return None
         return input_bytes(identity)
+
+    def target(self) -> tuple[Any, Any, dict[str, Any]]:
+        """Connect, check (or ``create``) the alias and the encoder fingerprint, and resolve
+        where the records go: ``(client, encoder, target)``. One home for these checks:
+        the Ray engine's driver calls it too."""
+        client = self._connect()
+        self._ensure_alias(client)
+        encoder = self._encoder_obj()
+        self._check_fingerprint(client, encoder.info)
+        return client, encoder, resolve_target(client, self.cfg.index.name, encoder.info)
 
     def _prepare(self, records: Any, resume: bool) -> Run:
         """Connect, resolve the target, load and check the checkpoint: a ready :class:`Run`."""
@@ -231,11 +241,7 @@ class Ingestor:
         identity = file_identity(path) if cp_path and path else None
         if resume and cp_path is None:
             raise IngestError("--resume needs a file or directory input (not stdin or a list)")
-        client = self._connect()
-        self._ensure_alias(client)
-        encoder = self._encoder_obj()
-        self._check_fingerprint(client, encoder.info)
-        target = resolve_target(client, self.cfg.index.name, encoder.info)
+        client, encoder, target = self.target()
         cp = load_checkpoint(cp_path) if resume and cp_path is not None else None
         if cp is not None and cp_path is not None:
             check_resumable(cp, cp_path, identity, target)
@@ -273,17 +279,17 @@ class Ingestor:
         return str(resolve_language(text, None, self._detector, dcfg))
 
 
-def _write_report(path: str | os.PathLike[str], report: IngestReport) -> None:
+def write_report(path: str | os.PathLike[str], report: IngestReport) -> None:
     atomic_write(path, orjson.dumps(report.to_dict(), option=orjson.OPT_INDENT_2))
 
 
 def write_failed_report(path: str | os.PathLike[str], exc: BaseException) -> None:
     """The report of a run that could not start (a bad config, say): ``status: failed``."""
-    _check_writable(path)
-    _write_report(path, IngestReport(status="failed", error=str(exc)))
+    check_writable(path)
+    write_report(path, IngestReport(status="failed", error=str(exc)))
 
 
-def _check_writable(path: str | os.PathLike[str]) -> None:
+def check_writable(path: str | os.PathLike[str]) -> None:
     """Create the report's folder, and fail before the load, not after it, if the report
     could not be written there."""
     folder = Path(path).resolve().parent

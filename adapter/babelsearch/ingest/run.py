@@ -21,14 +21,15 @@ from typing import Any
 from ..config import Config
 from ..errors import BabelsearchError, IngestError
 from ..types import Chunk, Document
+from ..vectors import vector_form
 from .actions import (
     Action,
     batch_actions,
     build_source,
-    check_vector,
     clean_sparse,
     dense_text,
     encode_action,
+    prepare_vector,
 )
 from .books import Books
 from .chunking import chunk_document
@@ -39,12 +40,85 @@ from .sink import BulkSink
 from .stale import stale_deletes
 from .validate import Rejected, check_chunk_ids, original_record, to_document
 
-__all__ = ["Run", "RunContext"]
+__all__ = ["Run", "RunContext", "encode_chunks", "prepare_record", "refresh_alias"]
 
 log = logging.getLogger("babelsearch.ingest")
 _STOP = object()
 FLUSH_AFTER = 2.0
 """Seconds a partial bulk request may wait for more actions before it is sent anyway."""
+
+
+def prepare_record(
+    rec: RawRecord, cfg: Config, detect: Callable[[Document], str]
+) -> Rejected | tuple[Document, str, list[Chunk]]:
+    """One record read → validated, language detected, chunked (or why not).
+
+    Pure but for ``detect``; shared by the local reader loop and the Ray engine's
+    prepare tasks, so both engines accept and reject exactly the same records.
+    """
+    doc = to_document(rec, cfg.fields)
+    if isinstance(doc, Rejected):
+        return doc
+    lang = detect(doc)
+    chunks = chunk_document(doc, lang, cfg.ingest.chunking)
+    too_long = check_chunk_ids(doc.id, len(chunks))
+    if too_long:
+        return Rejected(rec.position, too_long, False, original_record(rec), doc.id)
+    return doc, lang, chunks
+
+
+def refresh_alias(sink: BulkSink, client: Any, alias: str) -> None:
+    """Refresh the alias under the sink's retry policy; a role allowed to write but not
+    to refresh still loads (its writes become visible at the index's refresh interval)."""
+    from ..errors import ClusterAuthError
+
+    try:
+        sink.call(lambda: client.indices.refresh(index=alias), "refresh")
+    except ClusterAuthError as exc:
+        log.info("not refreshing %s: %s", alias, exc)
+
+
+def encode_chunks(
+    cfg: Config, encoder: Any, chunks: list[Chunk], keys: list[int]
+) -> tuple[list[Action | str], float]:
+    """Encode ``chunks`` and serialize their index actions: per chunk an :class:`Action`
+    (``doc_key`` from ``keys``) or the dead-letter reason; and the seconds spent encoding.
+
+    A batch the encoder refuses is split down to single texts, so one text that breaks
+    the model fails alone. Shared by the local encoder thread and the Ray encoder actors.
+    """
+    info = encoder.info
+    texts = [dense_text(ch) for ch in chunks]
+    t0 = time.monotonic()
+    try:
+        out = encoder.encode_documents(texts)
+        dense, sparse = out.dense, out.sparse
+        if len(dense) != len(texts):
+            raise IngestError(f"encoder returned {len(dense)} vectors for {len(texts)} texts")
+    except Exception as exc:
+        seconds = time.monotonic() - t0
+        if len(chunks) == 1:
+            return [f"encoder_error: {type(exc).__name__}: {exc}"[:500]], seconds
+        results: list[Action | str] = []
+        for ch, key in zip(chunks, keys, strict=True):  # isolate the text that breaks it
+            one, secs = encode_chunks(cfg, encoder, [ch], [key])
+            results.extend(one)
+            seconds += secs
+        return results, seconds
+    seconds = time.monotonic() - t0
+    use_sparse = cfg.use_sparse(info) and sparse is not None
+    names = cfg.field_names
+    form = vector_form(info, cfg.dense)
+    results = []
+    for i, (ch, key) in enumerate(zip(chunks, keys, strict=True)):
+        vec, bad = prepare_vector(dense[i], form)
+        if bad:
+            results.append(bad)
+            continue
+        sp = clean_sparse(sparse[i]) if use_sparse and sparse is not None else None
+        src = build_source(ch, names, cfg.languages, vec, sp)
+        results.append(encode_action(ch.id, src, key))
+    return results, seconds
 
 
 @dataclass(frozen=True)
@@ -144,16 +218,8 @@ class Run:
         return books.report(started)
 
     def _refresh(self, client: Any) -> None:
-        """Refresh the alias; a role allowed to write but not to refresh still loads
-        (its writes become visible at the index's own refresh interval)."""
-        from ..errors import ClusterAuthError
-
-        alias = self.cfg.index.name
         assert self.sink is not None
-        try:
-            self.sink.call(lambda: client.indices.refresh(index=alias), "refresh")
-        except ClusterAuthError as exc:
-            log.info("not refreshing %s: %s", alias, exc)
+        refresh_alias(self.sink, client, self.cfg.index.name)
 
     def _put(self, q: queue.Queue[Any], item: Any, *, force: bool = False) -> None:
         while True:
@@ -201,17 +267,11 @@ class Run:
                 dispatch(ready)
             self.books.wm.register(rec.position)
             progress.tick(rec.end_offset)
-            doc = to_document(rec, self.cfg.fields)
-            if isinstance(doc, Rejected):
-                self.books.reject(doc, rec.end_offset)
+            prepared = prepare_record(rec, self.cfg, self.ctx.detect)
+            if isinstance(prepared, Rejected):
+                self.books.reject(prepared, rec.end_offset)
                 continue
-            lang = self.ctx.detect(doc)
-            chunks = chunk_document(doc, lang, self.cfg.ingest.chunking)
-            too_long = check_chunk_ids(doc.id, len(chunks))
-            if too_long:
-                rej = Rejected(rec.position, too_long, False, original_record(rec), doc.id)
-                self.books.reject(rej, rec.end_offset)
-                continue
+            doc, lang, chunks = prepared
             n = len(chunks)
             st = DocState(rec.position, doc.id, original_record(rec), rec.end_offset, n, n)
             now, superseded = self.books.ledger.admit(st, (st, chunks, lang))
@@ -285,38 +345,14 @@ class Run:
     def _encode(
         self, batch: list[tuple[DocState, Chunk]], encoder: Any
     ) -> Iterator[tuple[DocState, Action]]:
-        info = encoder.info
-        texts = [dense_text(ch) for _st, ch in batch]
-        t0 = time.monotonic()
-        try:
-            out = encoder.encode_documents(texts)
-            dense, sparse = out.dense, out.sparse
-            if len(dense) != len(texts):
-                raise IngestError(f"encoder returned {len(dense)} vectors for {len(texts)} texts")
-        except Exception as exc:
-            if len(batch) == 1:
-                self.books.encode_seconds += time.monotonic() - t0
-                st, ch = batch[0]
-                self.books.chunk_done(
-                    st, ch.id, f"encoder_error: {type(exc).__name__}: {exc}"[:500]
-                )
-                return
-            self.books.encode_seconds += time.monotonic() - t0
-            for one in batch:  # isolate the text that breaks the encoder
-                yield from self._encode([one], encoder)
-            return
-        self.books.encode_seconds += time.monotonic() - t0
-        use_sparse = self.cfg.use_sparse(info) and sparse is not None
-        names = self.cfg.field_names
-        for i, (st, ch) in enumerate(batch):
-            vec = dense[i]
-            bad = check_vector(vec, info.dimension)
-            if bad:
-                self.books.chunk_done(st, ch.id, bad)
-                continue
-            sp = clean_sparse(sparse[i]) if use_sparse and sparse is not None else None
-            src = build_source(ch, names, self.cfg.languages, vec, sp)
-            yield st, encode_action(ch.id, src, st.position)
+        keys = [st.position for st, _ch in batch]
+        results, seconds = encode_chunks(self.cfg, encoder, [ch for _st, ch in batch], keys)
+        self.books.encode_seconds += seconds
+        for (st, ch), result in zip(batch, results, strict=True):
+            if isinstance(result, str):
+                self.books.chunk_done(st, ch.id, result)
+            else:
+                yield st, result
 
     def _submit(
         self,

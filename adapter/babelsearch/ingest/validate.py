@@ -181,7 +181,7 @@ def _check_meta(name: str, typ: str, value: Any, coerce: bool) -> tuple[Any, str
 def to_document(rec: RawRecord, fields: FieldsConfig) -> Document | Rejected:
     """Validate one record; never raises for bad content."""
     if rec.error is not None or rec.data is None:
-        return Rejected(rec.position, rec.error or "unreadable", False, rec.raw)
+        return Rejected(rec.position, rec.error or "unreadable", False, rec.raw, rec.doc_id)
     data = rec.data
     original: Any = data if rec.raw is None else rec.raw
     given = data.get(fields.id)

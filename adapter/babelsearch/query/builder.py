@@ -37,6 +37,7 @@ from typing import Any, Literal
 
 from ..config_search import MODES
 from ..types import FieldNames
+from ..vectors import VectorForm
 from .dense import knn_query
 from .lexical import LexicalStyle, lexical_fields, lexical_query, neutral_query, ngram_query
 from .sparse import neural_sparse_query, rank_feature_query
@@ -80,6 +81,9 @@ class SearchSpec:
     highlight: bool = True
     ef_search: int | None = None
     """``dense.ef_search``: HNSW candidate list size at search time (engine default if None)."""
+    vector_form: VectorForm | None = None
+    """How the index stores vectors (``dense.dimensions``/``data_type``); the ``knn``
+    clause converts :attr:`vector` with it. ``None``: as the encoder gives it."""
     ngram: bool = False
     """The index has ``<field>.neutral.ngram`` (``lexical.ngram``); ``auto`` uses it."""
     field_names: FieldNames | None = None
@@ -192,6 +196,7 @@ def _knn(spec: SearchSpec, filters: Sequence[Clause], boost: float | None = None
         filters=filters,
         boost=boost,
         ef_search=spec.ef_search,
+        form=spec.vector_form,
     )
 
 

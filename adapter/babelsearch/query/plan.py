@@ -26,6 +26,7 @@ from typing import Any
 from ..config import Config
 from ..errors import QueryError
 from ..types import Capabilities, EncoderInfo, FieldNames
+from ..vectors import vector_form
 from .builder import Request, SearchSpec, build_request, explain_request, fetch_body
 from .filters import build_filters
 from .fusion import (
@@ -203,6 +204,7 @@ def build_plan(
         highlight=req.highlight,
         ngram=cfg.lexical.ngram,
         ef_search=cfg.dense.ef_search,
+        vector_form=vector_form(ctx.info, cfg.dense) if vector is not None else None,
         field_names=cfg.field_names,
     )
     request = build_request(spec)

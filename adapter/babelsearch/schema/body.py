@@ -134,7 +134,7 @@ def build_index_spec(cfg: Config, info: EncoderInfo, caps: Capabilities | None =
         )
     for name, type_ in sorted(cfg.fields.metadata.items()):
         props[name] = F.metadata_field(name, type_)
-    props["embedding"] = F.knn_vector_field(info, cfg.dense)
+    props["embedding"] = F.knn_vector_field(info, cfg.dense, caps)
     if cfg.use_sparse(info):
         # No sparse head (e.g. the offline ``use`` encoder): no field, rather than an
         # always-empty one that would make sparse queries silently match nothing.

@@ -11,29 +11,49 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..config import DenseConfig
-from ..config_checks import METADATA_TYPES
+from ..config_checks import METADATA_TYPES, check_dense
 from ..errors import ConfigError
-from ..types import NEUTRAL, EncoderInfo
+from ..types import NEUTRAL, Capabilities, EncoderInfo
+from ..vectors import vector_form
 
 __all__ = [
     "METADATA_TYPES",
+    "NATIVE_ENGINES",
     "SPACE_TYPES",
+    "check_engine",
     "keyword_field",
     "knn_vector_field",
     "metadata_field",
     "rank_features_field",
     "text_object_field",
+    "vector_layout",
 ]
 
 SPACE_TYPES: dict[str, str] = {"cosine": "cosinesimil", "dot": "innerproduct", "l2": "l2"}
 """Encoder similarity -> k-NN ``space_type``; the mapping never states it twice."""
 
-_QUANTIZATION: dict[str, dict[str, dict[str, Any]]] = {
-    # engine -> quantization option -> the method's ``encoder`` parameter
-    "faiss": {"fp16": {"name": "sq", "parameters": {"type": "fp16"}}},
-    "lucene": {},
-    "nmslib": {},
-}
+KNN_PLUGIN = "opensearch-knn"
+"""Capabilities naming this plugin came from a live cluster (``cluster.capabilities``);
+the ones ``mappings render --plugins`` makes up say nothing about engines."""
+NATIVE_ENGINES = frozenset({"faiss", "nmslib"})
+"""Engines that need the k-NN plugin's native libraries (the Maven Central build has none)."""
+
+
+def _encoder_param(dense: DenseConfig) -> dict[str, Any] | None:
+    """The HNSW method's ``encoder`` for ``dense.quantization`` (checked at config load).
+
+    lucene ``sq`` is always rendered with its ``parameters`` (``bits: 7``, the only
+    width 2.19 has, which 3.x requires to be stated): the cluster reads an empty
+    ``encoder`` back as ``parameters: {}``, and the mapping planner must see the same
+    shape it asked for, or every apply would report a change."""
+    if dense.quantization == "fp16":
+        return {"name": "sq", "parameters": {"type": "fp16"}}
+    if dense.quantization == "sq":
+        params: dict[str, Any] = {"bits": 7}
+        if dense.confidence_interval is not None:
+            params["confidence_interval"] = dense.confidence_interval
+        return {"name": "sq", "parameters": params}
+    return None
 
 
 def keyword_field() -> dict[str, Any]:
@@ -65,40 +85,71 @@ def text_object_field(
     return {"properties": props}
 
 
-def knn_vector_field(info: EncoderInfo, dense: DenseConfig) -> dict[str, Any]:
+def knn_vector_field(
+    info: EncoderInfo, dense: DenseConfig, caps: Capabilities | None = None
+) -> dict[str, Any]:
     """A ``knn_vector`` whose dimension and space come from the encoder, not the user.
 
-    Quantization is only accepted where the engine has it (faiss scalar quantization
-    to fp16); asking lucene for it is an error instead of being silently ignored.
+    The dimension and ``data_type`` are the :class:`~babelsearch.vectors.VectorForm`'s
+    (``dense.dimensions`` truncates, ``dense.data_type`` quantizes client-side), so
+    the mapping and the vectors sent to it cannot disagree; ``binary`` is compared in
+    ``hamming`` space. With ``caps`` (a live cluster), an engine the cluster has not
+    shown it can run is refused here, before an index exists: a node without the
+    native libraries dies at its first refresh of a faiss index. Capabilities without
+    the k-NN plugin (made up for rendering, or a cluster without k-NN) are not checked.
     """
     if info.similarity not in SPACE_TYPES:
         raise ConfigError(f"encoder similarity {info.similarity!r} has no k-NN space type")
-    if info.dimension < 1:
-        raise ConfigError(f"encoder dimension must be positive, got {info.dimension}")
-    if dense.m < 2 or dense.ef_construction < 2:
-        raise ConfigError("dense: m and ef_construction must be at least 2")
+    check_dense(dense)
+    form = vector_form(info, dense)
+    if caps is not None and KNN_PLUGIN in caps.plugins:  # detected on a live cluster
+        check_engine(dense, caps)
     params: dict[str, Any] = {"m": dense.m, "ef_construction": dense.ef_construction}
-    if dense.quantization is not None:
-        options = _QUANTIZATION.get(dense.engine, {})
-        encoder = options.get(dense.quantization)
-        if encoder is None:
-            have = ", ".join(sorted(options)) or "none"
-            raise ConfigError(
-                f"dense.quantization: {dense.quantization!r} is not available for engine "
-                f"{dense.engine!r} (it offers: {have}); use engine faiss for fp16, or remove "
-                "the option"
-            )
+    encoder = _encoder_param(dense)
+    if encoder is not None:
         params["encoder"] = encoder
-    return {
-        "type": "knn_vector",
-        "dimension": info.dimension,
-        "method": {
-            "name": "hnsw",
-            "space_type": SPACE_TYPES[info.similarity],
-            "engine": dense.engine,
-            "parameters": params,
-        },
+    field: dict[str, Any] = {"type": "knn_vector", "dimension": form.dimension}
+    if form.data_type != "float":
+        field["data_type"] = form.data_type
+    field["method"] = {
+        "name": "hnsw",
+        "space_type": "hamming" if form.data_type == "binary" else SPACE_TYPES[info.similarity],
+        "engine": dense.engine,
+        "parameters": params,
     }
+    return field
+
+
+def check_engine(dense: DenseConfig, caps: Capabilities) -> None:
+    """Refuse ``dense.engine`` when the cluster has not shown it can run it.
+
+    Detection is :func:`babelsearch.cluster.parse_capabilities` (lucene with the
+    plugin; faiss/nmslib once every node reports the library loaded).
+    ``dense.skip_engine_check`` is the escape for a cluster whose libraries are
+    there but have not been used since it started."""
+    if dense.engine in caps.knn_engines or (
+        dense.skip_engine_check and dense.engine in NATIVE_ENGINES
+    ):
+        return
+    have = ", ".join(sorted(caps.knn_engines)) or "none (no k-NN plugin)"
+    raise ConfigError(
+        f"dense.engine: {dense.engine!r} is not available on this cluster (k-NN engines "
+        f"detected: {have}). faiss and nmslib need the k-NN plugin's native libraries; the "
+        "plugin babelsearch assembles from Maven Central has none, and a node without them "
+        "dies at its first refresh of such an index. Use engine 'lucene' (quantization "
+        "'sq', data_type 'byte' or 'binary' work there), or, if the cluster's nodes do "
+        "ship the libraries, set dense.skip_engine_check: true"
+    )
+
+
+def vector_layout(field: Mapping[str, Any] | None) -> tuple[Any, str]:
+    """``(dimension, data_type)`` of a rendered or live ``knn_vector`` mapping.
+
+    The migration compares the old index's layout with the new one: vectors can only be
+    kept when both match (a changed ``dense.dimensions`` or ``dense.data_type`` with the
+    same encoder must re-embed). The cluster reads ``data_type`` back upper-case."""
+    f = field or {}
+    return f.get("dimension"), str(f.get("data_type") or "float").lower()
 
 
 def rank_features_field() -> dict[str, Any]:

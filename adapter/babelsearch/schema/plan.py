@@ -129,6 +129,7 @@ def _knn_shape(d: Mapping[str, Any]) -> dict[str, Any]:
     params = dict(method.get("parameters") or {})
     return {
         "dimension": d.get("dimension"),
+        "data_type": str(d.get("data_type") or "float").lower(),  # read back as "BYTE"
         "name": method.get("name"),
         "engine": method.get("engine"),
         "space_type": method.get("space_type") or d.get("space_type"),
