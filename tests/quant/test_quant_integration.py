@@ -17,7 +17,7 @@ from babelsearch import Ingestor, Searcher
 from babelsearch.cluster import capabilities
 from babelsearch.config import Config, parse_config
 from babelsearch.doctor import diagnose
-from babelsearch.errors import ConfigError
+from babelsearch.errors import ConfigError, IngestError
 from babelsearch.indices import apply, migrate, plan
 from ingest.hash_encoder import HashEncoder
 
@@ -130,6 +130,32 @@ def test_changing_dimensions_migrates_by_re_embedding(
     assert physical.endswith("-v2")
     assert len(client.get(index=physical, id="doc-00")["_source"]["embedding"]) == 64
     assert _top_hits(cut) == [r["id"] for r in RECORDS]
+
+
+def test_ingest_refuses_a_changed_vector_layout_before_sending_anything(
+    opensearch_url: str, client: Any, unique_name: str, tmp_path: Path
+) -> None:
+    """``dense.dimensions`` or ``dense.data_type`` changed without a migration: the load
+    is refused up front with what the index stores and what to do, instead of every
+    record ending as a dead letter."""
+    full = _cfg(unique_name, opensearch_url, {})
+    _ingest(full, tmp_path)
+    for dense, stated in (
+        ({"dimensions": 64}, "64-dimensional float"),
+        ({"data_type": "byte"}, "512-dimensional byte"),
+    ):
+        cut = _cfg(unique_name, opensearch_url, dense)
+        dl = tmp_path / f"dl-{stated[:3]}.jsonl"
+        with pytest.raises(IngestError) as err:
+            Ingestor(cut, encoder=HashEncoder(), progress=False, dead_letter=dl).run(
+                [{"id": "new-doc", "lang": "en", "title": "t", "body": "a new record"}]
+            )
+        msg = str(err.value)
+        assert "stores 512-dimensional float vectors" in msg and stated in msg, msg
+        assert "mappings migrate" in msg and not dl.exists()
+    client.indices.refresh(index=unique_name)
+    assert client.count(index=unique_name)["count"] == len(RECORDS)
+    assert not client.exists(index=unique_name, id="new-doc")
 
 
 def test_faiss_is_refused_before_any_index_exists_when_the_cluster_lacks_it(

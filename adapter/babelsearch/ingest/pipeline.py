@@ -128,17 +128,35 @@ class Ingestor:
         log.info("created %s behind the alias %s", result.index, alias)
 
     def _check_fingerprint(self, client: Any, info: Any) -> None:
+        """The index must be the one this config writes for: the same encoder, and the
+        same stored vector layout (``dense.dimensions``, ``dense.data_type``) -- else
+        every record would be refused by the cluster and end as a dead letter."""
         from ..cluster import cluster_errors
         from ..schema import index_meta
+        from ..schema.fields import vector_layout
+        from ..vectors import vector_form
 
         with cluster_errors():
             resp = client.indices.get_mapping(index=self.cfg.index.name)
+        form = vector_form(info, self.cfg.dense)
+        dense = self.cfg.field_names.dense_field
         for index, body in resp.items():
             stored = index_meta(body).get("encoder")
             if stored and stored != info.fingerprint:
                 raise IngestError(
                     f"index {index} was built for encoder {stored}, but the configured encoder "
                     f"is {info.fingerprint}; migrate the mapping or fix encoder: in the config"
+                )
+            live = ((body.get("mappings") or {}).get("properties") or {}).get(dense)
+            if live is None:
+                continue
+            have = vector_layout(live)
+            if have != (form.dimension, form.data_type):
+                raise IngestError(
+                    f"index {index} stores {have[0]}-dimensional {have[1]} vectors, but the "
+                    f"config gives {form.dimension}-dimensional {form.data_type} ones "
+                    "(dense.dimensions, dense.data_type); run babelsearch mappings migrate, "
+                    "or set the dense options back"
                 )
 
     # -- sources -------------------------------------------------------------------------
