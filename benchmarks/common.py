@@ -350,3 +350,22 @@ def pyplot() -> Any:
     import matplotlib.pyplot as plt
 
     return plt
+
+
+def load_script(name: str) -> Any:
+    """``benchmarks/<name>.py`` as a module under a private name, loaded once.
+
+    Why not ``import ingest``: the tests' ``ingest`` package shadows it once the suite
+    is collected; the benchmarks and their smoke tests all load siblings through here."""
+    import importlib.util
+    import sys
+
+    key = f"babelsearch_bench_{name}"
+    if key not in sys.modules:
+        spec = importlib.util.spec_from_file_location(
+            key, Path(__file__).resolve().parent / f"{name}.py"
+        )
+        assert spec is not None and spec.loader is not None
+        sys.modules[key] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(sys.modules[key])
+    return sys.modules[key]

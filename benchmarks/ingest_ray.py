@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import importlib.util
 import json
 import os
 import sys
@@ -38,14 +37,8 @@ WRITER_CPUS = 0.25
 
 
 def _ingest_bench() -> Any:
-    """benchmarks/ingest.py (its config and index helpers), under a private name."""
-    key = "babelsearch_bench_ingest"
-    if key not in sys.modules:
-        spec = importlib.util.spec_from_file_location(key, HERE / "ingest.py")
-        assert spec is not None and spec.loader is not None
-        sys.modules[key] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(sys.modules[key])
-    return sys.modules[key]
+    """benchmarks/ingest.py (its config and index helpers)."""
+    return common.load_script("ingest")
 
 
 def run_phase(

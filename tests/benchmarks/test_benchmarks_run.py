@@ -9,8 +9,6 @@ benchmarks themselves keep reading ``../shared/data/xquad-r`` by default.
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import json
 import sys
 from pathlib import Path
@@ -30,15 +28,9 @@ def _script(name: str) -> Any:
     """
     if str(BENCH) not in sys.path:
         sys.path.insert(0, str(BENCH))  # the scripts import their sibling ``common``
-    key = f"babelsearch_bench_{name}"
-    if key in sys.modules:
-        return sys.modules[key]
-    spec = importlib.util.spec_from_file_location(key, BENCH / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[key] = module
-    spec.loader.exec_module(module)
-    return module
+    import common  # the benchmarks' own loader (one home for it)
+
+    return common.load_script(name)
 
 
 def _bench_indices(client: Any) -> set[str]:

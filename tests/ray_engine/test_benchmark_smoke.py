@@ -8,28 +8,20 @@ JSON and deletes what it created.
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from benchmarks.test_benchmarks_run import _script as bench_script
 
 BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "xquad-r"
 
 
 def _script() -> Any:
-    if str(BENCH) not in sys.path:
-        sys.path.insert(0, str(BENCH))
-    key = "babelsearch_bench_ingest_ray"
-    if key not in sys.modules:
-        spec = importlib.util.spec_from_file_location(key, BENCH / "ingest_ray.py")
-        assert spec is not None and spec.loader is not None
-        sys.modules[key] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(sys.modules[key])
-    return sys.modules[key]
+    return bench_script("ingest_ray")
 
 
 @pytest.mark.integration
