@@ -183,3 +183,20 @@ async def test_a_bad_request_is_refused_before_the_cluster_is_asked(bad: dict[st
     async with AsyncSearcher(cfg, encoder=HashEncoder()) as a:
         with pytest.raises(QueryError):
             await a.search(**args)
+
+
+def test_query_vector_prints_short_decimals_even_from_float32():
+    """A float32 vector rounded in float32 serializes as 17-digit floats (10 KB per
+    512-d body); rounded in float64 each value prints with at most 7 decimals."""
+    import numpy as np
+    import orjson
+
+    from babelsearch.query.searcher import query_vector
+
+    v = np.random.default_rng(3).standard_normal(512).astype(np.float32)
+    v /= np.linalg.norm(v)
+    out = query_vector(v)
+    assert all(round(x, 7) == x for x in out)
+    assert np.allclose(out, v, atol=1e-7)
+    naive = orjson.dumps(np.round(v, 7).tolist())
+    assert len(orjson.dumps(out)) < 0.75 * len(naive)

@@ -104,8 +104,9 @@ class _Base:
         if not (resolved.dense or resolved.sparse):
             return None, None
         enc = self._get_encoder().encode_queries([text])
-        # 7 decimals (cosine error < 1e-6) halve the body against float64 reprs
-        vector = np.round(enc.dense[0], 7).tolist() if resolved.dense else None
+        # 7 decimals (cosine error < 1e-6) halve the body against full reprs; rounded
+        # in float64, because a rounded float32 still prints as its 17-digit float64 value
+        vector = query_vector(enc.dense[0]) if resolved.dense else None
         tokens = dict(enc.sparse[0]) if resolved.sparse and enc.sparse else None
         return vector, tokens
 
@@ -130,6 +131,11 @@ class _Base:
         from ..cluster import cluster_errors
 
         return cluster_errors(self.cfg.cluster.url)
+
+
+def query_vector(dense: Any) -> list[float]:
+    """The query vector as JSON-ready floats of at most 7 decimals."""
+    return np.round(np.asarray(dense, dtype=np.float64), 7).tolist()
 
 
 def _since(started: float) -> float:
