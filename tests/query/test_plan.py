@@ -191,11 +191,11 @@ def test_query_vector_prints_short_decimals_even_from_float32():
     import numpy as np
     import orjson
 
-    from babelsearch.query.searcher import query_vector
+    from babelsearch.vectors import json_floats
 
     v = np.random.default_rng(3).standard_normal(512).astype(np.float32)
     v /= np.linalg.norm(v)
-    out = query_vector(v)
+    out = json_floats(v)
     assert all(round(x, 7) == x for x in out)
     assert np.allclose(out, v, atol=1e-7)
     naive = orjson.dumps(np.round(v, 7).tolist())

@@ -18,10 +18,9 @@ from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, Unpack
 
-import numpy as np
-
 from ..config import Config
 from ..types import Capabilities, EncoderInfo
+from ..vectors import json_floats
 from .builder import Request
 from .page import SearchResult
 from .plan import Resolved, SearchContext, SearchPlan, build_plan, resolve
@@ -104,9 +103,7 @@ class _Base:
         if not (resolved.dense or resolved.sparse):
             return None, None
         enc = self._get_encoder().encode_queries([text])
-        # 7 decimals (cosine error < 1e-6) halve the body against full reprs; rounded
-        # in float64, because a rounded float32 still prints as its 17-digit float64 value
-        vector = query_vector(enc.dense[0]) if resolved.dense else None
+        vector = json_floats(enc.dense[0]) if resolved.dense else None
         tokens = dict(enc.sparse[0]) if resolved.sparse and enc.sparse else None
         return vector, tokens
 
@@ -131,11 +128,6 @@ class _Base:
         from ..cluster import cluster_errors
 
         return cluster_errors(self.cfg.cluster.url)
-
-
-def query_vector(dense: Any) -> list[float]:
-    """The query vector as JSON-ready floats of at most 7 decimals."""
-    return np.round(np.asarray(dense, dtype=np.float64), 7).tolist()
 
 
 def _since(started: float) -> float:
