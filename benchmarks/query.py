@@ -26,6 +26,7 @@ Writes ``benchmarks/results/query.json`` and ``query.png``; deletes its index un
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import random
 import sys
@@ -60,6 +61,12 @@ def bench_config(url: str, alias: str) -> Config:
         }
     )
     return cfg.with_cluster_url(url)
+
+
+def fixed_windows(cfg: Config) -> Config:
+    """``cfg`` with ``search.windows: fixed``: every sub-query at ``search.candidates``
+    (the behaviour before adaptive windows), measured beside the default."""
+    return dataclasses.replace(cfg, search=dataclasses.replace(cfg.search, windows="fixed"))
 
 
 class LookupEncoder:
@@ -225,16 +232,21 @@ def settle(client: Any, alias: str, timeout: float = 600.0) -> float:
     return round(time.perf_counter() - t0, 1)
 
 
-def interleaved(searcher: Any, modes: list[str], queries: list[tuple[str, str]]) -> dict[str, Any]:
-    """Concurrency 1 with the modes taking turns on each query (order rotated), so that
-    drift on the machine lands on every mode alike: the source of the ratio targets."""
-    lat: dict[str, list[float]] = {m: [] for m in modes}
+def interleaved(
+    cells: dict[str, tuple[Any, str]], queries: list[tuple[str, str]]
+) -> dict[str, Any]:
+    """Concurrency 1 with the cells (label -> searcher, mode) taking turns on each query
+    (order rotated), so that drift on the machine lands on every cell alike: the source
+    of the ratio targets, and of the before/after of ``search.windows``."""
+    labels = list(cells)
+    lat: dict[str, list[float]] = {m: [] for m in labels}
     for i, (lang, q) in enumerate(queries):
-        for j in range(len(modes)):
-            mode = modes[(i + j) % len(modes)]
+        for j in range(len(labels)):
+            label = labels[(i + j) % len(labels)]
+            searcher, mode = cells[label]
             t0 = time.perf_counter()
             searcher.search(q, lang=lang, mode=mode, k=10)
-            lat[mode].append((time.perf_counter() - t0) * 1000)
+            lat[label].append((time.perf_counter() - t0) * 1000)
     return {m: common.percentiles(v) for m, v in lat.items()}
 
 
@@ -300,7 +312,7 @@ def server_took(searcher: Any, queries: list[tuple[str, str]]) -> dict[str, Any]
             if fetch is not None:
                 times.setdefault("fetch", []).append(float(searcher._fetch(fetch)["took"]))
         out[mode] = {
-            "window": req.bodies[0].get("size"),
+            "window": dict(zip(names, (b.get("size") for b in req.bodies), strict=True)),
             **{k: common.median(v) for k, v in times.items()},
         }
     return out
@@ -404,14 +416,21 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"  {mode:7s} c={c:<2d} p50 {cell['p50']:7.2f} ms  p95 "
                           f"{cell['p95']:7.2f} ms  {cell['qps']:7.1f} q/s", flush=True)  # fmt: skip
                 overhead[mode] = client_overhead(searcher, mode, queries)
-            paired = interleaved(searcher, list(modes), queries)
-            took = server_took(searcher, queries[:50])
+            fixed = Searcher(fixed_windows(cfg), encoder=searcher._encoder)
+            cells = {m: (searcher, m) for m in modes}
+            cells.update({f"{m}@fixed": (fixed, m) for m in ("bm25", "dense", "auto")})
+            fixed.search(queries[0][1], lang=queries[0][0], mode="auto")  # warm up
+            paired = interleaved(cells, queries)
+            took = {"adaptive": server_took(searcher, queries[:50]),
+                    "fixed": server_took(fixed, queries[:50])}  # fmt: skip
             searcher.close()
+            fixed.close()
         finally:
             if not args.keep and not args.reuse:
                 common.drop_alias(client, alias)
             client.close()
         slower = max(paired["bm25"]["p50"], paired["dense"]["p50"])
+        slower_fixed = max(paired["bm25@fixed"]["p50"], paired["dense@fixed"]["p50"])
         result = {
             "benchmark": "query",
             "index_docs": docs,
@@ -432,6 +451,13 @@ def main(argv: list[str] | None = None) -> int:
                 "encode_p50_ms": encode_ms["p50"],
                 "search_p50_ms_c1_interleaved": {m: v["p50"] for m, v in paired.items()},
                 "auto_vs_slower_sub_query": round(paired["auto"]["p50"] / slower, 3),
+                "auto_vs_slower_fixed_sub_query": round(paired["auto"]["p50"] / slower_fixed, 3),
+                "fixed_auto_vs_slower_fixed_sub_query": round(
+                    paired["auto@fixed"]["p50"] / slower_fixed, 3
+                ),
+                "auto_adaptive_vs_fixed": round(
+                    paired["auto"]["p50"] / paired["auto@fixed"]["p50"], 3
+                ),
                 "client_overhead_p50_ms": {m: o["total"]["p50"] for m, o in overhead.items()},
                 "client_overhead_p50_ms_max": max(o["total"]["p50"] for o in overhead.values()),
                 "targets": {"auto_vs_slower_sub_query": 1.25, "client_overhead_p50_ms": 1.0},

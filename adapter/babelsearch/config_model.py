@@ -13,7 +13,7 @@ import dataclasses
 from dataclasses import InitVar, dataclass, field
 from typing import Literal
 
-from .config_search import SearchMode, check_mode, check_weights
+from .config_search import SearchMode, WindowPolicy, check_mode, check_weights
 from .types import EncoderInfo, FieldNames
 from .urls import check_cluster_url
 
@@ -222,6 +222,10 @@ class SearchConfig:
     k: int = 10
     candidates: int = 100
     """Candidate window per sub-query; pagination never reaches beyond it."""
+    windows: WindowPolicy = "adaptive"
+    """``adaptive``: rank the first pages from narrower per-signal windows and widen
+    only for a page beyond them (:mod:`babelsearch.query.windows`); ``fixed``: every
+    sub-query ranks ``candidates``."""
     max_k: int = 1000
     normalization: Literal["min_max", "l2", "z_score"] = "min_max"
     weights: dict[str, float] = field(default_factory=dict)

@@ -22,6 +22,7 @@ __all__ = [
     "MODES",
     "SIGNALS",
     "SearchMode",
+    "WindowPolicy",
     "check_mode",
     "check_weights",
     "weight_key_problem",
@@ -30,6 +31,9 @@ __all__ = [
 SearchMode = Literal["auto", "bm25", "dense", "sparse", "hybrid", "bool", "rrf"]
 """What ``search.mode`` and a search's ``mode`` may be (see :mod:`babelsearch.query.builder`)."""
 MODES: tuple[str, ...] = get_args(SearchMode)
+
+WindowPolicy = Literal["adaptive", "fixed"]
+"""What ``search.windows`` may be (see :mod:`babelsearch.query.windows`)."""
 
 SIGNALS = ("dense", "lexical", "ngram", "neutral", "sparse")
 """The per-relation signals of ``auto`` fusion (``same.<signal>``, ``cross.<signal>``)."""

@@ -71,14 +71,20 @@ def test_query_benchmark_runs_end_to_end(opensearch_url: str, client: Any, tmp_p
     assert result["index_docs"] == 300
     assert set(result["modes"]) == {"bm25", "dense", "hybrid", "bool", "rrf", "auto"}
     took = result["server_took_ms_p50_by_phase"]
-    assert took["bm25"]["window"] >= 10 and "fetch" in took["auto"] and "dense" in took["auto"]
+    assert took["adaptive"]["bm25"]["window"] == {"bm25": 30}  # narrow: 30% of 100
+    assert took["fixed"]["bm25"]["window"] == {"bm25": 100}
+    assert took["adaptive"]["auto"]["window"]["dense"] == 50
+    assert set(took["fixed"]["auto"]["window"].values()) == {100}
+    assert "fetch" in took["adaptive"]["auto"] and "dense" in took["fixed"]["auto"]
     assert "sparse" in result["skipped"]  # the default use encoder has no sparse output
     for cells in result["modes"].values():
         assert set(cells) == {"c1", "c4", "c16"}
         for cell in cells.values():
             assert cell["n"] == 6 and cell["p50"] > 0 and cell["qps"] > 0 and cell["hits"] > 0
     assert result["encode_ms"]["n"] == 6
-    assert set(result["c1_interleaved"]) == set(result["modes"])
+    fixed = {"bm25@fixed", "dense@fixed", "auto@fixed"}
+    assert set(result["c1_interleaved"]) == set(result["modes"]) | fixed
+    assert result["summary"]["auto_adaptive_vs_fixed"] > 0
     assert all(v["n"] == 6 for v in result["c1_interleaved"].values())
     assert result["merge_settle_seconds"] >= 3
     for parts in result["client_overhead_ms"].values():

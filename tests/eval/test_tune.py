@@ -4,6 +4,7 @@ and a weights block that loads back through the config to the same weights."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from babelsearch.eval.tune import (
     _grid,
     capture_overrides,
     evaluate,
+    ranking,
     tune_weights,
 )
 from babelsearch.eval.tune_report import tune_markdown, weights_yaml
@@ -186,3 +188,18 @@ def test_a_pair_gets_weights_of_its_own_only_when_they_add_on_held_out_queries()
     # the relation weights already rank every answer first: a de-de override adds nothing
     assert result.pairs == [] and not any(k.startswith("de-de.") for k in result.weights)
     assert any(n.startswith("pair de-de: own weights +0.0000") for n in result.notes), result.notes
+
+
+def test_a_widened_capture_replays_the_continued_order() -> None:
+    """When the live search would widen (the narrow window holds fewer than ``k``
+    documents), the replay keeps the narrow window's order and continues it with the
+    wide window's new documents, as :meth:`SearchPlan.widen` does."""
+    narrow = _captured("n", True)
+    wide_part = _captured("w", True)
+    wide = dataclasses.replace(narrow, cands=wide_part.cands, ranked=wide_part.ranked)
+    weights = FusionWeights.from_config(CFG.search.weights)
+    alone = ranking(narrow, weights, INFO.covers, 10)
+    assert len(alone) == 5
+    both = ranking(dataclasses.replace(narrow, wide=wide), weights, INFO.covers, 10)
+    assert both[:5] == alone and len(both) == 10 and all(d.startswith("w-") for d in both[5:])
+    assert ranking(dataclasses.replace(narrow, wide=wide), weights, INFO.covers, 4) == alone[:4]

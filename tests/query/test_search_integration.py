@@ -7,6 +7,7 @@ shape), encoded by the configured (offline) encoder.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import uuid
@@ -17,7 +18,7 @@ import pytest
 
 from babelsearch.config import Config, parse_config
 from babelsearch.errors import QueryError
-from babelsearch.query import AsyncSearcher, Searcher
+from babelsearch.query import AsyncSearcher, Searcher, SearchRequest
 
 from .corpus_index import corpus_index
 
@@ -160,6 +161,36 @@ def test_pages_are_disjoint_and_stable(searcher: Searcher, mode: str) -> None:
     assert len(ids) == len(set(ids)) >= 7  # bm25 only returns the documents that match
     whole = searcher.search(q, lang="en", mode=mode, k=12, filters=ACME).hits
     assert [h.id for h in whole] == ids
+
+
+@pytest.mark.parametrize("mode", ["auto", "dense"])
+async def test_pages_widen_beyond_the_narrow_window(
+    searcher: Searcher, cfg: Config, mode: str
+) -> None:
+    """candidates 30: narrow windows of 20, so k-NN's list is cut at 20 chunks; the pages
+    past its documents widen to 30 once, continue the same order without repeating a
+    document, and the async driver pages identically."""
+    q = "Wann wurde Nikola Tesla geboren?"
+    reqs = [SearchRequest(q, "de", mode, 4, ACME, page=p) for p in range(1, 8)]
+    ranked = [searcher.rank(searcher.plan(r)) for r in reqs]
+    narrow_total = ranked[0].total
+    assert ranked[0].cut and 4 <= narrow_total < 28
+    widened = [r for r in ranked if r.total > narrow_total]
+    assert widened, [r.total for r in ranked]  # some page did go beyond the narrow window
+    ids = [ranked_doc(r, f.chunk_id) for r in ranked for f in r.page]
+    assert len(ids) == len(set(ids)) and len(ids) == min(28, widened[-1].total)
+    fixed_cfg = dataclasses.replace(cfg, search=dataclasses.replace(cfg.search, windows="fixed"))
+    with Searcher(fixed_cfg, client=searcher.client, encoder=searcher._get_encoder()) as fixed:
+        wide = fixed.search(q, lang="de", mode=mode, k=30, filters=ACME, highlight=False)
+    assert set(ids[narrow_total:]) <= {h.id for h in wide.hits}  # the tail is the wide order's
+    async with AsyncSearcher(cfg, encoder=searcher._get_encoder()) as asearcher:
+        for r, sync in zip(reqs, ranked, strict=True):
+            a = await asearcher.rank(await asearcher.plan(r))
+            assert a.ids == sync.ids and a.total == sync.total
+
+
+def ranked_doc(ranked: Any, chunk_id: str) -> str:
+    return str(ranked.candidates[chunk_id].doc_id)
 
 
 # The request validation (empty text, k, page, window, filters, lang, mode) is pure:

@@ -29,8 +29,8 @@ from typing import TYPE_CHECKING, Any
 from ..config_search import DEFAULT_WEIGHTS, SIGNALS, check_weights
 from ..errors import ConfigError
 from ..query.builder import Request
-from ..query.fusion import Candidate
-from ..query.page import page_of
+from ..query.fusion import Candidate, Fused
+from ..query.page import distinct_docs, widened
 from ..query.plan import fuse
 from ..query.request import SearchRequest
 from ..query.weights import FusionWeights
@@ -82,6 +82,14 @@ class Captured:
     request: Request
     cands: Mapping[str, Candidate]
     ranked: Mapping[str, Sequence[tuple[str, float]]]
+    wide: Captured | None = None
+    """The full-window round trip, when the live search would widen for this ``k``
+    (:mod:`babelsearch.query.windows`): the replay continues the order with it."""
+
+    @property
+    def all_cands(self) -> Mapping[str, Candidate]:
+        """Every candidate either round trip saw (the narrow window's first)."""
+        return self.cands if self.wide is None else {**self.wide.cands, **self.cands}
 
 
 @dataclass(frozen=True)
@@ -146,14 +154,19 @@ def capture(
     the sub-queries' ranked lists; ``searcher`` should carry :func:`capture_overrides`."""
 
     def one(j: Judged) -> Captured:
-        req = SearchRequest(
-            j.text, j.lang, "auto", k, j.filters, highlight=False, source_includes=()
+        plan = searcher.plan(
+            SearchRequest(j.text, j.lang, "auto", k, j.filters, highlight=False, source_includes=())
         )
-        plan = searcher.plan(req)
+
+        def trip(req: Request, responses: Any, wide: Captured | None = None) -> Captured:
+            cands, ranked = collect(req.names, responses, plan.fields)
+            return Captured(j, plan.qlang, req, cands, ranked, wide)
+
         responses = searcher._send(plan.request)
-        names = plan.request.names
-        cands, ranked = collect(names, responses, plan.fields)
-        return Captured(j, plan.qlang, plan.request, cands, ranked)
+        # widen exactly when the live search would (the decision is the plan's)
+        wide = plan.widening(plan.finish(responses))
+        outer = None if wide is None else trip(wide, searcher._send(wide))
+        return trip(plan.request, responses, outer)
 
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
         return list(pool.map(one, judged))
@@ -163,11 +176,17 @@ def ranking(
     c: Captured, weights: FusionWeights, covers: Callable[[str], bool], k: int
 ) -> list[str]:
     """Document ids of ``c`` re-fused under ``weights``, best first (one per document)."""
-    fused = fuse(
+    docs = distinct_docs(_fused(c, weights, covers), c.cands)
+    if c.wide is not None and len(docs) < k:  # as SearchPlan.widen continues the order
+        docs = widened(docs, _fused(c.wide, weights, covers), c.all_cands)
+    cands = c.all_cands
+    return [cands[f.chunk_id].doc_id for f in docs[:k]]
+
+
+def _fused(c: Captured, weights: FusionWeights, covers: Callable[[str], bool]) -> list[Fused]:
+    return fuse(
         c.request, c.cands, c.ranked, qlang=c.qlang, weights=weights, covers=covers, explain=False
     )
-    page, _ = page_of(fused, c.cands, k=k, page=1)
-    return [c.cands[f.chunk_id].doc_id for f in page]
 
 
 def evaluate(
@@ -226,7 +245,7 @@ def _mean_score(
 
 def _doc_langs(captured: Sequence[Captured]) -> dict[str, str]:
     """Document id -> language, from every candidate the captures saw."""
-    return {cand.doc_id: cand.lang for c in captured for cand in c.cands.values()}
+    return {cand.doc_id: cand.lang for c in captured for cand in c.all_cands.values()}
 
 
 def _grid(key: str, value: float) -> list[float]:

@@ -14,7 +14,9 @@ Which sub-queries each mode sends:
   neutral field of the other languages, fused client-side by
   :func:`babelsearch.query.fusion.language_aware`.
 
-Two phases. The sub-queries rank: each asks for the whole candidate window but returns
+Two phases. The sub-queries rank: each asks for its candidate window
+(:attr:`SearchSpec.size`: ``search.candidates``, or the narrower window of
+:mod:`babelsearch.query.windows`) but returns
 only ``_id``, ``_score`` and the ``doc_id``/``lang`` doc values (no ``_source``, no
 highlighting, no hit count) -- loading and highlighting 100 sources per sub-query cost
 more than the search itself. After fusion one fetch (:func:`fetch_body`) loads the
@@ -39,7 +41,14 @@ from ..config_search import MODES
 from ..types import FieldNames
 from ..vectors import VectorForm
 from .dense import knn_query
-from .lexical import LexicalStyle, lexical_fields, lexical_query, neutral_query, ngram_query
+from .lexical import (
+    LexicalStyle,
+    crossing_terms,
+    lexical_fields,
+    lexical_query,
+    neutral_query,
+    ngram_query,
+)
 from .sparse import neural_sparse_query, rank_feature_query
 from .weights import FusionWeights
 
@@ -70,6 +79,7 @@ class SearchSpec:
     text_fields: tuple[str, ...]
     languages: tuple[str, ...]
     window: int
+    """``search.candidates``: how deep a sub-query ranks unless :attr:`sizes` says less."""
     filters: tuple[Clause, ...] = ()
     vector: Sequence[float] | None = None
     sparse_tokens: Mapping[str, float] | None = None
@@ -90,9 +100,18 @@ class SearchSpec:
     """The index layout (:attr:`babelsearch.config.Config.field_names`); ``None``: the
     default layout for ``text_fields``."""
 
+    sizes: Mapping[str, int] = field(default_factory=dict)
+    """Signal (``lexical``, ``ngram``, ``dense``, ...) -> its narrower window
+    (:func:`babelsearch.query.windows.narrow_windows`); a signal not named ranks
+    :attr:`window`."""
+
     @property
     def names(self) -> FieldNames:
         return self.field_names or FieldNames(text_fields=tuple(self.text_fields))
+
+    def size(self, signal: str | None) -> int:
+        """How deep the ``signal`` sub-query ranks."""
+        return self.window if signal is None else self.sizes.get(signal, self.window)
 
 
 @dataclass(frozen=True)
@@ -125,10 +144,10 @@ def _source(spec: SearchSpec) -> dict[str, Any]:
     return src
 
 
-def _body(spec: SearchSpec, query: Clause) -> Clause:
-    """A ranking sub-query: ids, scores and the two doc values fusion needs."""
+def _body(spec: SearchSpec, query: Clause, signal: str | None = None) -> Clause:
+    """A ranking sub-query of ``signal``: ids, scores and the two doc values fusion needs."""
     return {
-        "size": spec.window,
+        "size": spec.size(signal),
         "query": query,
         "_source": False,
         "docvalue_fields": [spec.names.id_field, spec.names.lang_field],
@@ -191,7 +210,7 @@ def _knn(spec: SearchSpec, filters: Sequence[Clause], boost: float | None = None
         raise ValueError("this mode needs a query vector")
     return knn_query(
         spec.vector,
-        spec.window,
+        spec.size("dense"),
         field=spec.names.dense_field,
         filters=filters,
         boost=boost,
@@ -245,11 +264,12 @@ def _subqueries(spec: SearchSpec) -> tuple[dict[str, Clause], Clause]:
 # -- one builder per mode -------------------------------------------------------------
 def _bm25(spec: SearchSpec) -> Request:
     q, hl = _lex(spec, list(spec.filters))
-    return _request(spec, "search", [("lexical", _body(spec, q))], "server", _lex_fetch(spec, hl))
+    body = _body(spec, q, "lexical")
+    return _request(spec, "search", [("lexical", body)], "server", _lex_fetch(spec, hl))
 
 
 def _dense(spec: SearchSpec) -> Request:
-    body = _body(spec, _knn(spec, list(spec.filters)))
+    body = _body(spec, _knn(spec, list(spec.filters)), "dense")
     return _request(spec, "search", [("dense", body)], "server", _fetch(spec, None, ()))
 
 
@@ -257,14 +277,14 @@ def _sparse_mode(spec: SearchSpec) -> Request:
     sq = _sparse(spec, list(spec.filters))
     if sq is None:
         raise ValueError("sparse mode needs query tokens")
-    body = _body(spec, sq)
+    body = _body(spec, sq, "sparse")
     return _request(spec, "search", [("sparse", body)], "server", _fetch(spec, None, ()))
 
 
 def _rrf(spec: SearchSpec) -> Request:
     """One ``_msearch`` of the sub-queries, fused client-side by rank."""
     subs, fetch = _subqueries(spec)
-    named = [(n, _body(spec, q)) for n, q in subs.items()]
+    named = [(n, _body(spec, q, n)) for n, q in subs.items()]
     return _request(spec, "msearch", named, "rrf", fetch)
 
 
@@ -304,26 +324,28 @@ def _auto(spec: SearchSpec) -> Request:
     lang = spec.names.lang_field
     same = [*f, {"term": {lang: spec.qlang}}]
     lex, hl = _lex(spec, same)
-    named: list[tuple[str, Clause]] = [("lexical", _body(spec, lex))]
+    named: list[tuple[str, Clause]] = [("lexical", _body(spec, lex, "lexical"))]
     highlight_q = [_lex(spec, ())[0]]
     w = spec.weights
     pairs = w.pairs.values()
     if spec.ngram and (w.same.ngram > 0 or any(r.ngram > 0 for r in pairs)):
-        named.append(("ngram", _body(spec, ngram_query(spec.text, spec.text_fields, filters=same))))
+        ngram = ngram_query(spec.text, spec.text_fields, filters=same)
+        named.append(("ngram", _body(spec, ngram, "ngram")))
     if spec.vector is not None:
-        named.append(("dense", _body(spec, _knn(spec, f))))
+        named.append(("dense", _body(spec, _knn(spec, f), "dense")))
     if w.cross.neutral > 0 or any(r.neutral > 0 for r in pairs):
         other = [*f, {"bool": {"must_not": [{"term": {lang: spec.qlang}}]}}]
-        nq = neutral_query(spec.text, spec.text_fields, filters=other)
+        terms = crossing_terms(spec.text)
+        nq = neutral_query(spec.text, spec.text_fields, filters=other, terms=terms)
         if nq is not None:
-            named.append(("neutral", _body(spec, nq)))
-            highlight_q.append(neutral_query(spec.text, spec.text_fields) or nq)
+            named.append(("neutral", _body(spec, nq, "neutral")))
+            highlight_q.append(neutral_query(spec.text, spec.text_fields, terms=terms) or nq)
             neutral = (spec.names.neutral(t) for t in spec.text_fields)
             hl = [*hl, *(p for p in neutral if p not in hl)]
     if spec.sparse_tokens and (w.same.sparse > 0 or w.cross.sparse > 0):
         sq = _sparse(spec, f)
         if sq is not None:
-            named.append(("sparse", _body(spec, sq)))
+            named.append(("sparse", _body(spec, sq, "sparse")))
     hq = highlight_q[0] if len(highlight_q) == 1 else {"bool": {"should": highlight_q}}
     return _request(spec, "msearch", named, "language_aware", _fetch(spec, hq, hl))
 

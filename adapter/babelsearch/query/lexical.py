@@ -207,9 +207,12 @@ def neutral_query(
     text_fields: Sequence[str],
     *,
     filters: Sequence[dict[str, Any]] = (),
+    terms: str | None = None,
 ) -> dict[str, Any] | None:
-    """Names and numbers of the query on the neutral fields, or ``None`` when there are none."""
-    terms = crossing_terms(text)
+    """Names and numbers of the query on the neutral fields, or ``None`` when there are none.
+
+    ``terms``: :func:`crossing_terms` of ``text`` when the caller already has them."""
+    terms = crossing_terms(text) if terms is None else terms
     if not terms:
         return None
     q = {

@@ -1,9 +1,11 @@
-"""Results: the fixed-window page, and the hits a caller gets back (pure).
+"""Results: the page cut from one order per query, and the hits a caller gets back (pure).
 
-Why a fixed window: every mode retrieves the same ``search.candidates`` best chunks,
-fuses them, keeps each document's best chunk, and only then cuts page ``p`` as ranks
-``[(p-1)k, pk)``. Pages of one query therefore never overlap and never skip, which
-per-page ``from``/``size`` on a fused list cannot promise. The window's hits carry only
+Why one order: every mode retrieves its candidate window (the same for every page of a
+query), fuses it, keeps each document's best chunk, and only then cuts page ``p`` as
+ranks ``[(p-1)k, pk)``. Pages of one query therefore never overlap and never skip, which
+per-page ``from``/``size`` on a fused list cannot promise. With adaptive windows
+(:mod:`babelsearch.query.windows`) a page beyond the narrow window continues that order
+with the wide window's other documents (:func:`widened`). The window's hits carry only
 ids, scores, ``doc_id`` and ``lang``; :func:`hits_of` joins the page with the fetch
 phase's sources and highlights.
 
@@ -20,7 +22,16 @@ from typing import Any
 from ..types import NEUTRAL
 from .fusion import Candidate, Fused
 
-__all__ = ["Hit", "RankedPage", "SearchResult", "hit_title", "hits_of", "page_of"]
+__all__ = [
+    "Hit",
+    "RankedPage",
+    "SearchResult",
+    "distinct_docs",
+    "hit_title",
+    "hits_of",
+    "page_of",
+    "widened",
+]
 
 
 @dataclass(frozen=True)
@@ -78,7 +89,9 @@ class SearchResult:
     page: int = 1
     k: int = 10
     candidates: int = 0
-    """How many distinct documents the fused window held (pages beyond it are empty)."""
+    """How many distinct documents the fused window held. With adaptive windows
+    (:mod:`babelsearch.query.windows`) this counts the narrow window for the first pages,
+    so a later page may still find more, up to ``search.candidates``."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -100,10 +113,33 @@ class RankedPage:
     candidates: dict[str, Candidate]
     total: int
     """Distinct documents in the fused window."""
+    docs: Sequence[Fused] = ()
+    """The fused window, one (best) chunk per document, in order: what :func:`widened`
+    continues when a page reaches beyond it."""
+    cut: bool = False
+    """Some sub-query's list was as long as its window: a wider window may rank more."""
 
     @property
     def ids(self) -> list[str]:
         return [f.chunk_id for f in self.page]
+
+
+def _doc(f: Fused, cands: Mapping[str, Candidate]) -> str:
+    c = cands.get(f.chunk_id)
+    return c.doc_id if c is not None else f.chunk_id
+
+
+def distinct_docs(fused: Sequence[Fused], cands: Mapping[str, Candidate]) -> list[Fused]:
+    """Each document's best (first) chunk, in fused order."""
+    seen: set[str] = set()
+    docs: list[Fused] = []
+    for f in fused:
+        doc = _doc(f, cands)
+        if doc in seen:
+            continue
+        seen.add(doc)
+        docs.append(f)
+    return docs
 
 
 def page_of(
@@ -111,16 +147,19 @@ def page_of(
 ) -> tuple[list[Fused], int]:
     """Keep each document's best chunk, then ranks ``[(page-1)*k, page*k)``; also the
     number of distinct documents in the window."""
-    seen: set[str] = set()
-    docs: list[Fused] = []
-    for f in fused:
-        c = cands.get(f.chunk_id)
-        doc = c.doc_id if c is not None else f.chunk_id
-        if doc in seen:
-            continue
-        seen.add(doc)
-        docs.append(f)
+    docs = distinct_docs(fused, cands)
     return docs[(page - 1) * k : page * k], len(docs)
+
+
+def widened(
+    narrow: Sequence[Fused], wide: Sequence[Fused], cands: Mapping[str, Candidate]
+) -> list[Fused]:
+    """The one order of a query whose first pages came from a narrow window: the narrow
+    window's documents (``narrow``, already distinct) in their order, then the wide
+    window's documents it did not hold, in theirs -- so the pages cut before and after
+    widening neither overlap nor skip."""
+    held = {_doc(f, cands) for f in narrow}
+    return [*narrow, *(f for f in distinct_docs(wide, cands) if _doc(f, cands) not in held)]
 
 
 def hits_of(

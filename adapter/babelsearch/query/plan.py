@@ -10,8 +10,11 @@ A search is three pure steps around two round trips, whichever driver runs it:
    :data:`~babelsearch.query.builder.BUILDERS` table and freezes everything fusion and
    paging need into a :class:`SearchPlan`.
 3. The driver sends ``plan.request`` (and ``plan.explain_request``), hands the
-   responses to :meth:`SearchPlan.finish` (collect, fuse, explain, page), sends
-   :meth:`SearchPlan.fetch_body`, and gets the hits from :meth:`SearchPlan.result`.
+   responses to :meth:`SearchPlan.finish` (collect, fuse, explain, page); if the page
+   reaches beyond a narrow window (:meth:`SearchPlan.widening`, see
+   :mod:`babelsearch.query.windows`) it sends that wide request and continues the order
+   with :meth:`SearchPlan.widen`; then it sends :meth:`SearchPlan.fetch_body` and gets
+   the hits from :meth:`SearchPlan.result`.
 
 Why: the sync and async drivers (:mod:`babelsearch.query.searcher`) then differ only in
 ``await``, so they cannot drift, and a plan is unit-tested without a cluster.
@@ -20,7 +23,8 @@ Why: the sync and async drivers (:mod:`babelsearch.query.searcher`) then differ 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Any
 
 from ..config import Config
@@ -38,9 +42,10 @@ from .fusion import (
     weighted_mean,
 )
 from .modes import resolve_mode
-from .page import Hit, RankedPage, SearchResult, hits_of, page_of
+from .page import Hit, RankedPage, SearchResult, distinct_docs, hits_of, widened
 from .request import SearchRequest
 from .weights import FusionWeights
+from .windows import narrow_windows
 from .wire import collect
 
 __all__ = [
@@ -123,18 +128,28 @@ class SearchPlan:
     rrf_k: int
     normalization: str
     fields: FieldNames
+    wide_spec: SearchSpec | None = None
+    """The spec of :attr:`wide` (built only when a page needs it)."""
 
     @property
     def mode(self) -> str:
         return self.request.mode
 
-    def finish(
-        self,
-        responses: Sequence[Mapping[str, Any]],
-        explain_responses: Sequence[Mapping[str, Any]] | None = None,
-    ) -> RankedPage:
-        """Collect, fuse (and explain) the ranking responses, then cut the page."""
-        req = self.request
+    @cached_property
+    def wide(self) -> Request | None:
+        """The same sub-queries at the full ``search.candidates`` window when
+        :attr:`request` ranks narrower ones (:mod:`babelsearch.query.windows`); sent
+        only for a page beyond the narrow window, so built only then."""
+        return None if self.wide_spec is None else build_request(self.wide_spec)
+
+    @property
+    def full_request(self) -> Request:
+        """The ranking request at full windows (what tuning captures)."""
+        return self.wide or self.request
+
+    def _fused(
+        self, req: Request, responses: Sequence[Mapping[str, Any]]
+    ) -> tuple[dict[str, Candidate], dict[str, list[tuple[str, float]]], list[Fused]]:
         names = req.names if req.kind == "msearch" else (req.mode,)
         cands, ranked = collect(names, responses, self.fields)
         fused = fuse(
@@ -147,11 +162,39 @@ class SearchPlan:
             rrf_k=self.rrf_k,
             explain=self.explain,
         )
+        return cands, ranked, fused
+
+    def _ranked(self, docs: list[Fused], cands: dict[str, Candidate], cut: bool) -> RankedPage:
+        start = (self.page - 1) * self.k
+        return RankedPage(docs[start : start + self.k], cands, len(docs), docs, cut)
+
+    def finish(
+        self,
+        responses: Sequence[Mapping[str, Any]],
+        explain_responses: Sequence[Mapping[str, Any]] | None = None,
+    ) -> RankedPage:
+        """Collect, fuse (and explain) the ranking responses, then cut the page."""
+        req = self.request
+        cands, ranked, fused = self._fused(req, responses)
         if self.explain and explain_responses is not None:
             _, sub_ranked = collect(req.names, explain_responses, self.fields)
             fused = explain_server(req, fused, sub_ranked, normalization=self.normalization)
-        page, total = page_of(fused, cands, k=self.k, page=self.page)
-        return RankedPage(page, cands, total)
+        cut = any(len(lst) >= b["size"] for lst, b in zip(ranked.values(), req.bodies, strict=True))
+        return self._ranked(distinct_docs(fused, cands), cands, cut)
+
+    def widening(self, ranked: RankedPage) -> Request | None:
+        """The wide request to send when the page reaches beyond the narrow window and
+        a narrow list was cut off (a wider window may rank more); else ``None``."""
+        if self.wide is None or not ranked.cut or self.page * self.k <= ranked.total:
+            return None
+        return self.wide
+
+    def widen(self, ranked: RankedPage, responses: Sequence[Mapping[str, Any]]) -> RankedPage:
+        """The page from the narrow window's order continued by the wide one's
+        (:func:`babelsearch.query.page.widened`): one order for every page."""
+        cands, _, fused = self._fused(self.full_request, responses)
+        merged = {**cands, **ranked.candidates}
+        return self._ranked(widened(ranked.docs, fused, merged), merged, False)
 
     def fetch_body(self, ranked: RankedPage) -> dict[str, Any] | None:
         """The fetch of the page's sources and highlights; ``None`` for an empty page."""
@@ -207,7 +250,9 @@ def build_plan(
         vector_form=vector_form(ctx.info, cfg.dense) if vector is not None else None,
         field_names=cfg.field_names,
     )
-    request = build_request(spec)
+    sizes = narrow_windows(resolved.mode, cfg.search.candidates, cfg.search.windows)
+    wide_spec = None if sizes is None else spec
+    request = build_request(spec if sizes is None else replace(spec, sizes=sizes))
     explained = None
     if req.explain and request.fusion == "server" and len(request.names) > 1:
         explained = explain_request(request)
@@ -223,6 +268,7 @@ def build_plan(
         rrf_k=cfg.search.rrf_k,
         normalization=cfg.search.normalization,
         fields=cfg.field_names,
+        wide_spec=wide_spec,
     )
 
 

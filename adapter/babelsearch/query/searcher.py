@@ -3,7 +3,8 @@
 Each search is plan (pure, :mod:`babelsearch.query.plan`: check, resolve the mode and
 filters; the query's language and encoding are looked up on the way) -> rank (one
 round trip: ids and scores of the candidate window; a second only for ``explain`` of
-server-fused modes) -> :meth:`SearchPlan.finish` (pure: fuse, de-duplicate, page) ->
+server-fused modes, or for a page beyond a narrow window,
+:mod:`babelsearch.query.windows`) -> :meth:`SearchPlan.finish` (pure: fuse, de-duplicate, page) ->
 fetch (one round trip: the page's sources and highlights) -> hits (pure). The two
 drivers share the planning (:class:`_Base`) and the error translation
 (:meth:`_Base._errors`); they differ only in ``await``, so they return the same hits
@@ -22,7 +23,7 @@ from ..config import Config
 from ..types import Capabilities, EncoderInfo
 from ..vectors import json_floats
 from .builder import Request
-from .page import SearchResult
+from .page import RankedPage, SearchResult
 from .plan import Resolved, SearchContext, SearchPlan, build_plan, resolve
 from .request import SearchOptions, SearchRequest, check_lang
 from .weights import FusionWeights
@@ -173,12 +174,18 @@ class Searcher(_Base):
         with self._errors():
             return self.client.search(**search_args(self.alias, body))
 
-    def execute(self, plan: SearchPlan, *, started: float | None = None) -> SearchResult:
-        """Run ``plan``: rank, finish, fetch, hits (``started``: when the search began)."""
-        t0 = time.perf_counter() if started is None else started
+    def rank(self, plan: SearchPlan) -> RankedPage:
+        """The ranking round trips of ``plan`` and its page (ids and scores, no sources)."""
         responses = self._send(plan.request)
         extra = None if plan.explain_request is None else self._send(plan.explain_request)
         ranked = plan.finish(responses, extra)
+        wide = plan.widening(ranked)
+        return ranked if wide is None else plan.widen(ranked, self._send(wide))
+
+    def execute(self, plan: SearchPlan, *, started: float | None = None) -> SearchResult:
+        """Run ``plan``: rank, finish, fetch, hits (``started``: when the search began)."""
+        t0 = time.perf_counter() if started is None else started
+        ranked = self.rank(plan)
         body = plan.fetch_body(ranked)
         fetched = None if body is None else self._fetch(body)
         return plan.result(ranked, fetched, _since(t0))
@@ -246,12 +253,18 @@ class AsyncSearcher(_Base):
         with self._errors():
             return await self.client.search(**search_args(self.alias, body))
 
-    async def execute(self, plan: SearchPlan, *, started: float | None = None) -> SearchResult:
-        """See :meth:`Searcher.execute`."""
-        t0 = time.perf_counter() if started is None else started
+    async def rank(self, plan: SearchPlan) -> RankedPage:
+        """See :meth:`Searcher.rank`."""
         responses = await self._send(plan.request)
         extra = None if plan.explain_request is None else await self._send(plan.explain_request)
         ranked = plan.finish(responses, extra)
+        wide = plan.widening(ranked)
+        return ranked if wide is None else plan.widen(ranked, await self._send(wide))
+
+    async def execute(self, plan: SearchPlan, *, started: float | None = None) -> SearchResult:
+        """See :meth:`Searcher.execute`."""
+        t0 = time.perf_counter() if started is None else started
+        ranked = await self.rank(plan)
         body = plan.fetch_body(ranked)
         fetched = None if body is None else await self._fetch(body)
         return plan.result(ranked, fetched, _since(t0))
