@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from babelsearch.config import Config, IngestConfig, LanguageDetectionConfig
 from babelsearch.errors import LanguageError
@@ -168,6 +170,42 @@ def test_script_corrects_cjk_confusions(text: str, expected: str) -> None:
     for guess in ("zh", "ja", "ko"):
         assert script_correction(text, guess) == expected
     assert script_correction("Hello there", "en") == "en"
+
+
+_RANGES = {
+    "kana": ((0x3040, 0x30FF), (0x31F0, 0x31FF), (0xFF66, 0xFF9F)),
+    "han": ((0x4E00, 0x9FFF), (0x3400, 0x4DBF), (0xF900, 0xFAFF)),
+    "hangul": ((0xAC00, 0xD7AF), (0x1100, 0x11FF), (0x3130, 0x318F)),
+}
+
+
+def _by_char(text: str, lang: str) -> str:
+    """The rule spelled out one character at a time: the reference for the fast version."""
+    if lang not in ("zh", "ja", "ko"):
+        return lang
+    n = {k: sum(any(lo <= ord(c) <= hi for lo, hi in r) for c in text) for k, r in _RANGES.items()}
+    if n["hangul"] and n["hangul"] >= n["kana"] + n["han"]:
+        return "ko"
+    return "ja" if n["kana"] else "zh" if n["han"] else lang
+
+
+@given(
+    st.text(
+        alphabet=st.sampled_from(
+            "abc 12?"
+            + "".join(chr(lo) + chr(hi) for r in _RANGES.values() for lo, hi in r)
+            + "\u3041\u4e2d\ud55c\u3400\uf900\u1100\uff70\u31f5"
+        ),
+        max_size=30,
+    ),
+    st.sampled_from(["zh", "ja", "ko", "en"]),
+)
+def test_script_correction_counts_every_range_like_the_per_character_rule(
+    text: str, lang: str
+) -> None:
+    from babelsearch.lang.codes import script_correction
+
+    assert script_correction(text, lang) == _by_char(text, lang)
 
 
 def test_regional_varieties_map_to_their_macrolanguage() -> None:
