@@ -62,6 +62,15 @@ def test_narrow_windows_per_signal_share_floor_and_cap() -> None:
         assert narrow_windows(mode, 100, "adaptive") is None
 
 
+def test_a_k_deeper_than_every_narrow_list_ranks_wide_in_one_round_trip() -> None:
+    assert narrow_windows("bm25", 100, "adaptive", k=30) is not None
+    assert narrow_windows("bm25", 100, "adaptive", k=31) is None  # lexical narrow is 30
+    assert narrow_windows("auto", 100, "adaptive", k=50) is not None  # k-NN narrow is 50
+    assert narrow_windows("auto", 100, "adaptive", k=51) is None
+    p = _plan("auto", k=100)  # e.g. an eval at k=100: one request, the full windows
+    assert p.wide is None and set(_sizes(p.request.bodies)) == {100}
+
+
 def test_auto_ranks_narrow_and_keeps_the_full_request_for_deeper_pages() -> None:
     p = _plan("auto")
     assert p.request.names == p.full_request.names == ("lexical", "ngram", "dense", "neutral")

@@ -250,7 +250,7 @@ def build_plan(
         vector_form=vector_form(ctx.info, cfg.dense) if vector is not None else None,
         field_names=cfg.field_names,
     )
-    sizes = narrow_windows(resolved.mode, cfg.search.candidates, cfg.search.windows)
+    sizes = narrow_windows(resolved.mode, cfg.search.candidates, cfg.search.windows, req.k)
     wide_spec = None if sizes is None else spec
     request = build_request(spec if sizes is None else replace(spec, sizes=sizes))
     explained = None

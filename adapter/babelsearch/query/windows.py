@@ -4,13 +4,14 @@ Why narrow windows: a sub-query's cost on the node grows with its window (HNSW v
 more of the graph for a larger ``k``, BM25 and the 4-gram match keep a larger top-k
 heap and collect more doc values), while the first fused pages hardly ever come from the
 tail of a list. Measured on the 100k-passage query benchmark (OpenSearch 2.19, two
-cores, server ``took`` medians): the k-NN sub-query takes 18/12 ms at ``k`` = 100/50,
-BM25 18/14 ms and the 4-gram match 15/10 ms at 100/30; on XQuAD-R (seven languages,
-every pair) MRR@10 and pooled mAP@10 of ``auto`` stayed within 0.003 of the full
-windows with the text signals at 30 and k-NN at 50 (see ``docs/configuration.md``).
+cores, server ``took`` medians inside ``auto``): k-NN 16/10 ms at ``k`` = 100/50, BM25
+14.5/9.5 ms and the 4-gram match 13/8 ms at 100/30; on XQuAD-R (seven languages, all 42
+pairs, k 10) MRR@10 and pooled mAP@10 of ``auto`` stayed within 0.003 of the full
+windows (``benchmarks/results/windows/``).
 
 So with ``search.windows: adaptive`` (the default) the modes in :data:`ADAPTIVE_MODES`
-rank with :func:`narrow_windows` first. Pages stay one total order per query: the
+rank with :func:`narrow_windows` first (unless ``k`` alone is deeper than their lists).
+Pages stay one total order per query and ``k``: the
 documents of the narrow fused window come first, in their order; a page that reaches
 beyond them (and only if some list was cut off by its narrow window) runs the full
 windows once and continues with the documents the narrow window did not hold
@@ -40,15 +41,28 @@ FLOOR = 20
 """No narrow window is smaller: two pages of ten, even from a single list."""
 
 
-def narrow_windows(mode: str, candidates: int, policy: WindowPolicy) -> dict[str, int] | None:
-    """Signal -> narrow window for ``mode``, or ``None`` when every sub-query ranks the
-    full ``candidates`` (``fixed``, an unmeasured mode, or a window too small to narrow).
+_SIGNALS: Mapping[str, tuple[str, ...]] = {
+    "auto": tuple(NARROW),
+    "bm25": ("lexical",),
+    "dense": ("dense",),
+}
+"""The signals each adaptive mode sends (what its narrow window can hold)."""
 
-    Independent of ``k`` and ``page`` on purpose: the narrow window fixes the order of
-    the first pages, so every page of one query is cut from the same order."""
+
+def narrow_windows(
+    mode: str, candidates: int, policy: WindowPolicy, k: int = 1
+) -> dict[str, int] | None:
+    """Signal -> narrow window for ``mode``, or ``None`` when every sub-query ranks the
+    full ``candidates``: ``fixed``, an unmeasured mode, a window too small to narrow, or
+    a ``k`` larger than every narrow list of the mode (its first page would widen
+    anyway, so it ranks wide in one round trip instead of two).
+
+    Independent of ``page`` on purpose: the window fixes the order the pages are cut
+    from, so every page of one query at one ``k`` comes from the same order."""
     if policy != "adaptive" or mode not in ADAPTIVE_MODES:
         return None
     sizes = {s: min(candidates, max(FLOOR, math.ceil(f * candidates))) for s, f in NARROW.items()}
-    if all(v >= candidates for v in sizes.values()):
+    deepest = max(sizes[s] for s in _SIGNALS[mode])
+    if deepest >= candidates or k > deepest:
         return None
     return sizes
