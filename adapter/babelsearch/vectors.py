@@ -41,6 +41,7 @@ __all__ = ["DataType", "VectorForm", "json_floats", "vector_form"]
 DataType = Literal["float", "byte", "binary"]
 
 _BYTE_MAX = 127
+"""int8 range used: symmetric [-127, 127], so a vector and its negation quantize alike."""
 JSON_DECIMALS = 7
 """Decimals of a float vector in a request body (cosine error < 1e-6)."""
 
@@ -51,7 +52,6 @@ def json_floats(vector: npt.ArrayLike) -> list[float]:
     float64 value (``-0.051618099212646484`` for ``-0.0516181``), a third more bytes."""
     out: list[float] = np.round(np.asarray(vector, dtype=np.float64), JSON_DECIMALS).tolist()
     return out
-"""int8 range used: symmetric [-127, 127], so a vector and its negation quantize alike."""
 
 
 @dataclass(frozen=True)
