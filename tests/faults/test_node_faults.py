@@ -131,9 +131,13 @@ def test_backpressure_429s_finish_with_nothing_lost_and_flat_memory(
     assert report["retried"] <= 3 * rejected * 50  # only rejected items are resent
     assert_exactly(client, alias, set(ids))
 
-    warm = [rss for w, rss in sampler.samples if n // 4 <= w]
-    early = [rss for w, rss in sampler.samples if 0 <= w < n // 4]
-    assert warm and early, sampler.samples[:5]
+    # Memory over the run once it is writing (a checkpoint exists): the later half of
+    # those samples may not need much more than the earlier half. Split by sample, not
+    # by watermark: checkpoints land at most once a second, so the first one can already
+    # be past any fixed share of the input on a fast machine.
+    running = [rss for w, rss in sampler.samples if w >= 0]
+    assert len(running) >= 10, sampler.samples[:5]
+    early, warm = running[: len(running) // 2], running[len(running) // 2 :]
     growth = max(warm) - max(early)
     print(f"RSS early max {max(early) >> 20} MiB, later max {max(warm) >> 20} MiB")
     assert growth < 80 << 20, f"ingest memory grew by {growth >> 20} MiB under backpressure"
