@@ -13,16 +13,9 @@ from babelsearch.query import SearchPlan, SearchRequest
 from babelsearch.query.plan import SearchContext, build_plan, resolve
 from babelsearch.query.weights import FusionWeights
 from babelsearch.query.windows import FLOOR, narrow_windows
-from babelsearch.types import Capabilities
 from ingest.hash_encoder import HashEncoder
 
-CAPS = Capabilities(
-    version="2.19.1",
-    plugins=frozenset({"opensearch-knn", "opensearch-neural-search"}),
-    knn_engines=frozenset({"lucene"}),
-    hybrid_query=True,
-    normalization_processor=True,
-)
+from .test_plan import CAPS  # the one full-featured 2.19 capability set of these tests
 
 
 def _plan(mode: str, *, candidates: int = 100, windows: str = "adaptive", **kw: Any) -> SearchPlan:
